@@ -1,0 +1,71 @@
+"""The timeline of what the fake service did, for reports and call history."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class JournalItem:
+    """One event or lock token touched by an operation."""
+
+    event_id: str | None = None
+    event_type: str | None = None
+    lock_token: str | None = None
+    delivery_count: int | None = None
+    outcome: str = "ok"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One operation of the fake service, at a time on the virtual clock."""
+
+    time: float
+    operation: str
+    namespace: str
+    topic: str | None = None
+    subscription: str | None = None
+    items: tuple[JournalItem, ...] = ()
+    status: int = 200
+    detail: str = ""
+    events: tuple[dict[str, object], ...] = field(default=(), repr=False, compare=False)
+
+
+JournalListener = Callable[[JournalEntry], None]
+
+
+class Journal:
+    """An append-only, thread-safe list of `JournalEntry`, with change listeners."""
+
+    def __init__(self) -> None:
+        self._entries: list[JournalEntry] = []
+        self._listeners: list[JournalListener] = []
+        self._lock = threading.Lock()
+
+    def record(self, entry: JournalEntry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(entry)
+
+    def add_listener(self, listener: JournalListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: JournalListener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def entries(self) -> list[JournalEntry]:
+        with self._lock:
+            return list(self._entries)
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self.entries())
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,364 @@
+"""A queue subscription: locks, delivery counts, release delays, dead letters.
+
+Every operation costs O(batch + log n): events wait in a FIFO of available
+events, and everything timed (release delays, lock expiry, time-to-live) sits in
+heaps that are consumed lazily, so nothing ever scans the whole queue.
+"""
+
+from __future__ import annotations
+
+import enum
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ._ids import IdGenerator, is_decodable_lock_token
+from ._settings import SubscriptionSettings
+
+MAX_RENEW_WINDOW = 3600.0
+REASON_MAX_DELIVERY = "Maximum delivery attempts was exceeded."
+REASON_TIME_TO_LIVE = "Time to live exceeded."
+REASON_REJECTED = "Event was rejected by the consumer."
+BAD_TOKEN = ("BadToken", "Cannot decode lockToken")
+TOKEN_LOST = ("TokenLost", "Token has expired.")
+
+Event = dict[str, object]
+Listener = Callable[[], None]
+
+
+class State(enum.Enum):
+    AVAILABLE = "available"
+    DELAYED = "delayed"
+    LOCKED = "locked"
+    ACKNOWLEDGED = "acknowledged"
+    REJECTED = "rejected"
+    DEAD_LETTERED = "dead_lettered"
+    DROPPED = "dropped"
+
+
+PENDING = frozenset({State.AVAILABLE, State.DELAYED, State.LOCKED})
+
+
+class QueuedEvent:
+    """One event in one subscription, with its delivery state."""
+
+    __slots__ = (
+        "available_at",
+        "dead_letter_reason",
+        "delivery_count",
+        "enqueued_at",
+        "event",
+        "expires_at",
+        "lock_created_at",
+        "lock_token",
+        "locked_until",
+        "seq",
+        "state",
+    )
+
+    def __init__(self, event: Event, seq: int, now: float, time_to_live: float) -> None:
+        self.event = event
+        self.seq = seq
+        self.enqueued_at = now
+        self.expires_at = now + time_to_live
+        self.available_at = now
+        self.delivery_count = 0
+        self.state = State.AVAILABLE
+        self.lock_token: str | None = None
+        self.locked_until = 0.0
+        self.lock_created_at = 0.0
+        self.dead_letter_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a view sees of a queued event at one moment."""
+
+    event: Event
+    delivery_count: int
+    state: State
+    lock_token: str | None = None
+    locked_until: float | None = None
+    available_at: float | None = None
+    release_delay: float | None = None
+    dead_letter_reason: str | None = None
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event handed out by a receive."""
+
+    event: Event
+    lock_token: str
+    delivery_count: int
+
+
+@dataclass(frozen=True)
+class TokenResult:
+    """The outcome of one lock token in a settlement request."""
+
+    lock_token: str
+    error: tuple[str, str] | None = None
+    event: QueuedEvent | None = None
+
+
+class SubscriptionQueue:
+    """The state machine of one queue subscription. Not thread-safe on its own:
+    the namespace holds one lock around every call."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: SubscriptionSettings,
+        ids: IdGenerator,
+        created_at: float,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.created_at = created_at
+        self._ids = ids
+        self._seq = itertools.count()
+        self._ready: deque[QueuedEvent] = deque()
+        self._ready_count = 0
+        self._delayed: list[tuple[float, int, QueuedEvent]] = []
+        self._locks: dict[str, QueuedEvent] = {}
+        self._lock_expiry: list[tuple[float, int, str]] = []
+        self._expiry: list[tuple[float, int, QueuedEvent]] = []
+        self._listeners: list[Listener] = []
+        self.acknowledged: list[Snapshot] = []
+        self.released: list[Snapshot] = []
+        self.rejected: list[Snapshot] = []
+        self.dead_lettered: list[Snapshot] = []
+        self.dropped: list[Snapshot] = []
+        self.expired_locks: list[Snapshot] = []
+
+    # -- listeners -------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call `listener()` whenever events become available (under the broker lock)."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # -- publish ---------------------------------------------------------------------
+
+    def enqueue(self, events: Iterable[Event], now: float) -> None:
+        ttl = self.settings.time_to_live
+        added = False
+        for event in events:
+            queued = QueuedEvent(event, next(self._seq), now, ttl)
+            self._make_available(queued)
+            heapq.heappush(self._expiry, (queued.expires_at, queued.seq, queued))
+            added = True
+        if added:
+            self._notify()
+
+    def _make_available(self, queued: QueuedEvent) -> None:
+        queued.state = State.AVAILABLE
+        queued.lock_token = None
+        self._ready.append(queued)
+        self._ready_count += 1
+
+    # -- time ------------------------------------------------------------------------
+
+    def tick(self, now: float) -> None:
+        """Apply every timed transition due at `now`: lock expiry, end of release
+        delays, and time-to-live."""
+        became_available = False
+        while self._lock_expiry and self._lock_expiry[0][0] <= now:
+            until, _, token = heapq.heappop(self._lock_expiry)
+            queued = self._locks.get(token)
+            if queued is None or queued.locked_until != until:
+                continue
+            del self._locks[token]
+            self.expired_locks.append(self._snapshot(queued, now))
+            became_available |= self._return_to_queue(queued, now, delay=0.0)
+        while self._delayed and self._delayed[0][0] <= now:
+            at, _, queued = heapq.heappop(self._delayed)
+            if queued.state is State.DELAYED and queued.available_at == at:
+                if now >= queued.expires_at:
+                    self._dead_letter(queued, REASON_TIME_TO_LIVE, now)
+                else:
+                    self._make_available(queued)
+                    became_available = True
+        while self._expiry and self._expiry[0][0] <= now:
+            _, _, queued = heapq.heappop(self._expiry)
+            if queued.state is State.AVAILABLE:
+                self._ready_count -= 1
+                self._dead_letter(queued, REASON_TIME_TO_LIVE, now)
+            elif queued.state is State.DELAYED:
+                self._dead_letter(queued, REASON_TIME_TO_LIVE, now)
+            # A locked event is checked when its lock ends.
+        if became_available:
+            self._notify()
+
+    def next_change(self) -> float | None:
+        """The earliest instant at which an event may become available, if any."""
+        while self._lock_expiry:
+            until, _, token = self._lock_expiry[0]
+            queued = self._locks.get(token)
+            if queued is not None and queued.locked_until == until:
+                break
+            heapq.heappop(self._lock_expiry)
+        while self._delayed:
+            at, _, queued = self._delayed[0]
+            if queued.state is State.DELAYED and queued.available_at == at:
+                break
+            heapq.heappop(self._delayed)
+        candidates = [heap[0][0] for heap in (self._lock_expiry, self._delayed) if heap]
+        return min(candidates) if candidates else None
+
+    # -- receive ---------------------------------------------------------------------
+
+    def receive(self, max_events: int, now: float) -> list[Delivery]:
+        self.tick(now)
+        deliveries: list[Delivery] = []
+        lock_duration = self.settings.lock_duration
+        while self._ready and len(deliveries) < max_events:
+            queued = self._ready.popleft()
+            if queued.state is not State.AVAILABLE:
+                continue
+            self._ready_count -= 1
+            token = self._ids.lock_token()
+            queued.state = State.LOCKED
+            queued.delivery_count += 1
+            queued.lock_token = token
+            queued.lock_created_at = now
+            queued.locked_until = now + lock_duration
+            self._locks[token] = queued
+            heapq.heappush(self._lock_expiry, (queued.locked_until, queued.seq, token))
+            deliveries.append(Delivery(queued.event, token, queued.delivery_count))
+        return deliveries
+
+    @property
+    def available_count(self) -> int:
+        return self._ready_count
+
+    # -- settlement ------------------------------------------------------------------
+
+    def _take(self, tokens: Iterable[str], now: float) -> Iterable[TokenResult]:
+        """Resolve each token to its locked event, removing it from the lock table."""
+        self.tick(now)
+        for token in tokens:
+            if not is_decodable_lock_token(token):
+                yield TokenResult(token, BAD_TOKEN)
+                continue
+            queued = self._locks.pop(token, None)
+            if queued is None:
+                yield TokenResult(token, TOKEN_LOST)
+                continue
+            yield TokenResult(token, None, queued)
+
+    def acknowledge(self, tokens: Iterable[str], now: float) -> list[TokenResult]:
+        results = list(self._take(tokens, now))
+        for result in results:
+            if result.event is not None:
+                result.event.state = State.ACKNOWLEDGED
+                self.acknowledged.append(self._snapshot(result.event, now))
+        return results
+
+    def reject(self, tokens: Iterable[str], now: float) -> list[TokenResult]:
+        results = list(self._take(tokens, now))
+        for result in results:
+            if result.event is not None:
+                self.rejected.append(self._snapshot(result.event, now))
+                self._dead_letter(result.event, REASON_REJECTED, now)
+        return results
+
+    def release(self, tokens: Iterable[str], now: float, delay: float) -> list[TokenResult]:
+        results = list(self._take(tokens, now))
+        became_available = False
+        for result in results:
+            if result.event is not None:
+                self.released.append(self._snapshot(result.event, now, release_delay=delay))
+                became_available |= self._return_to_queue(result.event, now, delay)
+        if became_available:
+            self._notify()
+        return results
+
+    def renew_locks(self, tokens: Iterable[str], now: float) -> list[TokenResult]:
+        self.tick(now)
+        results: list[TokenResult] = []
+        seen: set[str] = set()
+        for token in tokens:
+            if not is_decodable_lock_token(token):
+                results.append(TokenResult(token, BAD_TOKEN))
+                continue
+            queued = self._locks.get(token)
+            if queued is None or token in seen or now > queued.lock_created_at + MAX_RENEW_WINDOW:
+                results.append(TokenResult(token, TOKEN_LOST))
+                continue
+            seen.add(token)
+            queued.locked_until = now + self.settings.lock_duration
+            heapq.heappush(self._lock_expiry, (queued.locked_until, queued.seq, token))
+            results.append(TokenResult(token, None, queued))
+        return results
+
+    # -- transitions -----------------------------------------------------------------
+
+    def _return_to_queue(self, queued: QueuedEvent, now: float, delay: float) -> bool:
+        """Unlock `queued`; True if it is available right away."""
+        queued.lock_token = None
+        if queued.delivery_count >= self.settings.max_delivery_count:
+            self._dead_letter(queued, REASON_MAX_DELIVERY, now)
+            return False
+        if now >= queued.expires_at:
+            self._dead_letter(queued, REASON_TIME_TO_LIVE, now)
+            return False
+        if delay > 0:
+            queued.state = State.DELAYED
+            queued.available_at = now + delay
+            heapq.heappush(self._delayed, (queued.available_at, queued.seq, queued))
+            return False
+        self._make_available(queued)
+        return True
+
+    def _dead_letter(self, queued: QueuedEvent, reason: str, now: float) -> None:
+        queued.lock_token = None
+        queued.dead_letter_reason = reason
+        if self.settings.dead_letter:
+            queued.state = State.DEAD_LETTERED
+            self.dead_lettered.append(self._snapshot(queued, now))
+        else:
+            queued.state = State.DROPPED
+            self.dropped.append(self._snapshot(queued, now))
+
+    # -- views -----------------------------------------------------------------------
+
+    def _snapshot(
+        self, queued: QueuedEvent, now: float, release_delay: float | None = None
+    ) -> Snapshot:
+        return Snapshot(
+            event=queued.event,
+            delivery_count=queued.delivery_count,
+            state=queued.state,
+            lock_token=queued.lock_token,
+            locked_until=queued.locked_until if queued.state is State.LOCKED else None,
+            available_at=queued.available_at if queued.state is State.DELAYED else None,
+            release_delay=release_delay,
+            dead_letter_reason=queued.dead_letter_reason,
+            time=now,
+        )
+
+    def pending(self, now: float) -> list[Snapshot]:
+        """Every event not yet settled: available, delayed or locked (a view, O(n))."""
+        self.tick(now)
+        ready = [q for q in self._ready if q.state is State.AVAILABLE]
+        delayed = sorted(
+            (q for _, _, q in self._delayed if q.state is State.DELAYED), key=lambda q: q.seq
+        )
+        locked = sorted(self._locks.values(), key=lambda q: q.seq)
+        unique = {id(q): q for q in [*ready, *delayed, *locked]}
+        return [self._snapshot(q, now) for q in unique.values()]
+
+    def find_locked(self, token: str) -> QueuedEvent | None:
+        return self._locks.get(token)

@@ -1,0 +1,81 @@
+"""Settings of queue subscriptions, checked against the service's ranges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import timedelta
+from typing import Any
+
+from .._errors import UsageError, docs
+
+SEVEN_DAYS = 7 * 24 * 3600.0
+LOCK_DURATION_RANGE = (60.0, 300.0)
+MAX_DELIVERY_COUNT_RANGE = (1, 10)
+MIN_TIME_TO_LIVE = 60.0
+
+
+def seconds(value: float | timedelta, name: str) -> float:
+    """`value` in seconds; a `timedelta` or a number."""
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UsageError(f"{name} takes seconds or a timedelta, got {value!r}.")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class SubscriptionSettings:
+    """The delivery settings of one queue subscription.
+
+    Attributes:
+        lock_duration: Seconds a received event stays locked (60-300, default 60).
+        max_delivery_count: Deliveries before the event is dead-lettered (1-10, default 10).
+        time_to_live: Seconds an event may wait before it is dead-lettered (default 7 days).
+        dead_letter: Keep rejected and expired events in a dead-letter store (default
+            `True`); with `False` they are dropped, as on a subscription with no
+            dead-letter destination.
+    """
+
+    lock_duration: float = 60.0
+    max_delivery_count: int = 10
+    time_to_live: float = SEVEN_DAYS
+    dead_letter: bool = True
+
+    def __post_init__(self) -> None:
+        low, high = LOCK_DURATION_RANGE
+        if not low <= self.lock_duration <= high:
+            raise UsageError(
+                f"lock_duration must be between {low:g} and {high:g} seconds, as on the "
+                f"service; got {self.lock_duration:g}. See {docs('guide/#topology')}"
+            )
+        low_count, high_count = MAX_DELIVERY_COUNT_RANGE
+        if (
+            isinstance(self.max_delivery_count, bool)
+            or not isinstance(self.max_delivery_count, int)
+            or not low_count <= self.max_delivery_count <= high_count
+        ):
+            raise UsageError(
+                f"max_delivery_count must be an integer from {low_count} to {high_count}, "
+                f"as on the service; got {self.max_delivery_count!r}. "
+                f"See {docs('guide/#topology')}"
+            )
+        if not MIN_TIME_TO_LIVE <= self.time_to_live <= SEVEN_DAYS:
+            raise UsageError(
+                "time_to_live must be between 60 seconds and 7 days, as on the service; "
+                f"got {self.time_to_live:g} seconds. See {docs('guide/#topology')}"
+            )
+
+    def updated(self, **changes: Any) -> SubscriptionSettings:
+        """A copy with `changes` applied and checked."""
+        allowed = {field.name for field in fields(self)}
+        unknown = sorted(set(changes) - allowed)
+        if unknown:
+            raise UsageError(
+                f"Unknown subscription setting(s) {', '.join(unknown)}; "
+                f"allowed: {', '.join(sorted(allowed))}."
+            )
+        converted: dict[str, Any] = {
+            name: seconds(value, name) if name in ("lock_duration", "time_to_live") else value
+            for name, value in changes.items()
+        }
+        return replace(self, **converted)

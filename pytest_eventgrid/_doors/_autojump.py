@@ -1,0 +1,203 @@
+"""Long-polls on the virtual clock: jump at once (sync), or when the loop idles (async).
+
+The async side works like trio's `MockClock(autojump_threshold=0)`: virtual time
+moves only when no task can run. asyncio has no idle hook, so a coordinator per
+(clock, event loop) checks the loop's ready queue from a callback it keeps
+rescheduling while receives wait:
+
+- while other callbacks are ready, it waits: another task may still publish,
+  settle or renew a lock, and must do so before time moves;
+- when the loop has stayed idle for two passes (so pending I/O was polled once),
+  it jumps the clock to the earliest instant any waiter cares about, and wakes
+  every waiter to look again;
+- if a real timer of someone else's (an `asyncio.sleep`, a `wait_for` timeout) is
+  due before that instant, it lets that real time pass instead, and the virtual
+  clock keeps pace, so a task that sleeps while holding a lock never finds it
+  expired by a jump.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from .._broker import Clock
+from .._wire import LongPoll, WireResponse
+
+Wake = Callable[[], None]
+
+_coordinators: weakref.WeakKeyDictionary[Clock, weakref.WeakKeyDictionary[Any, AsyncAutojump]] = (
+    weakref.WeakKeyDictionary()
+)
+_own_timers: weakref.WeakSet[asyncio.TimerHandle] = weakref.WeakSet()
+
+
+def wait_sync(poll: LongPoll, clock: Clock) -> WireResponse:
+    """Finish a long-poll at once: jump the clock to each next change until an event
+    arrives or the wait is over."""
+    while clock.autojump and clock.now() < poll.deadline:
+        clock.advance_to(poll.wake_at())
+        response = poll.poll()
+        if response is not None:
+            return response
+    return poll.timeout()
+
+
+async def wait_async(poll: LongPoll, clock: Clock) -> WireResponse:
+    """Finish a long-poll without real waiting, letting other tasks act first."""
+    loop = asyncio.get_running_loop()
+    coordinator = autojump_for(clock, loop)
+    while True:
+        woken = loop.create_future()
+        wake = waker(loop, woken)
+        poll.add_listener(wake)
+        try:
+            response = poll.poll()
+            if response is not None:
+                return response
+            if not clock.autojump or clock.now() >= poll.deadline:
+                return poll.timeout()
+            await coordinator.park(woken, poll.wake_at())
+        finally:
+            poll.remove_listener(wake)
+
+
+def waker(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> Wake:
+    def resolve() -> None:
+        if not future.done():
+            future.set_result(None)
+
+    def wake() -> None:
+        # Publishes may come from other threads (a sync client in a worker); once the
+        # loop is closed (RuntimeError), nobody is waiting any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(resolve)
+
+    return wake
+
+
+def autojump_for(clock: Clock, loop: asyncio.AbstractEventLoop) -> AsyncAutojump:
+    per_loop = _coordinators.setdefault(clock, weakref.WeakKeyDictionary())
+    coordinator = per_loop.get(loop)
+    if coordinator is None:
+        coordinator = per_loop[loop] = AsyncAutojump(clock, loop)
+    return coordinator
+
+
+class _Waiter:
+    __slots__ = ("future", "target")
+
+    def __init__(self, future: asyncio.Future[None], target: float) -> None:
+        self.future = future
+        self.target = target
+
+
+class AsyncAutojump:
+    """Moves one clock for the tasks of one event loop that wait on it."""
+
+    IDLE_PASSES = 2
+
+    def __init__(self, clock: Clock, loop: asyncio.AbstractEventLoop) -> None:
+        self._clock = clock
+        self._loop = loop
+        self._waiters: set[_Waiter] = set()
+        self._check: asyncio.Handle | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_started = 0.0
+        self._idle_passes = 0
+        self._listening = False
+
+    async def park(self, future: asyncio.Future[None], target: float) -> None:
+        """Wait until `future` resolves, or the clock reaches `target`, or moves."""
+        waiter = _Waiter(future, target)
+        self._waiters.add(waiter)
+        if not self._listening:
+            self._clock.add_listener(self._on_advance)
+            self._listening = True
+        self._schedule_check()
+        try:
+            await future
+        finally:
+            self._waiters.discard(waiter)
+            if not self._waiters:
+                self._stop()
+
+    def _stop(self) -> None:
+        if self._listening:
+            self._clock.remove_listener(self._on_advance)
+            self._listening = False
+        for handle in (self._check, self._timer):
+            if handle is not None:
+                handle.cancel()
+        self._check = None
+        self._timer = None
+
+    def _on_advance(self) -> None:
+        for waiter in list(self._waiters):
+            waker(self._loop, waiter.future)()
+
+    def _schedule_check(self) -> None:
+        if self._timer is not None:
+            # Something new happened while real time was passing: account for it.
+            self._timer.cancel()
+            self._timer = None
+            self._keep_pace()
+        if self._check is None:
+            self._check = self._loop.call_soon(self._run_check)
+
+    def _keep_pace(self) -> None:
+        elapsed = self._loop.time() - self._timer_started
+        if elapsed > 0:
+            self._clock.advance(elapsed)
+
+    def _run_check(self) -> None:
+        self._check = None
+        if not self._waiters or not self._clock.autojump:
+            return
+        if _ready_callbacks(self._loop):
+            self._idle_passes = 0
+            self._check = self._loop.call_soon(self._run_check)
+            return
+        self._idle_passes += 1
+        if self._idle_passes < self.IDLE_PASSES:
+            self._check = self._loop.call_soon(self._run_check)
+            return
+        self._idle_passes = 0
+        target = min(waiter.target for waiter in self._waiters)
+        real_delay = _next_foreign_timer(self._loop)
+        if real_delay is not None and self._clock.now() + real_delay < target:
+            self._timer_started = self._loop.time()
+            self._timer = self._loop.call_later(real_delay, self._after_real_wait)
+            _own_timers.add(self._timer)
+            return
+        self._clock.advance_to(target)
+        if self._clock.now() >= target:
+            self._on_advance()
+
+    def _after_real_wait(self) -> None:
+        self._timer = None
+        self._keep_pace()
+        self._on_advance()
+
+
+def _ready_callbacks(loop: asyncio.AbstractEventLoop) -> int:
+    ready = getattr(loop, "_ready", None)
+    return len(ready) if ready is not None else 0
+
+
+def _next_foreign_timer(loop: asyncio.AbstractEventLoop) -> float | None:
+    """Seconds until the earliest live timer that is not the autojump's own."""
+    scheduled = getattr(loop, "_scheduled", None)
+    if not scheduled:
+        return None
+    due: list[float] = [
+        handle.when()
+        for handle in scheduled
+        if not handle.cancelled() and handle not in _own_timers
+    ]
+    if not due:
+        return None
+    return max(0.0, min(due) - loop.time())

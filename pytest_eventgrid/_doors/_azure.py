@@ -1,0 +1,95 @@
+"""Conversion between azure-core requests and responses and the wire's plain values.
+
+Both azure-core transports (sync and async) and interception share this module;
+they differ only in how they wait for a long-poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlencode
+
+from azure.core.pipeline.transport import HttpRequest as LegacyHttpRequest
+from azure.core.rest import HttpRequest
+from azure.core.rest._http_response_impl import HttpResponseImpl
+from azure.core.rest._http_response_impl_async import AsyncHttpResponseImpl
+from azure.core.utils import CaseInsensitiveDict
+
+from .._wire import WireRequest, WireResponse
+
+AzureRequest = HttpRequest | LegacyHttpRequest
+
+
+def _body_bytes(content: Any) -> bytes:
+    if content is None:
+        return b""
+    if isinstance(content, bytes | bytearray | memoryview):
+        return bytes(content)
+    if isinstance(content, str):
+        return content.encode("utf-8")
+    if isinstance(content, dict):
+        return urlencode(content).encode("ascii")
+    read = getattr(content, "read", None)
+    if callable(read):
+        return _body_bytes(read())
+    if isinstance(content, Iterable):
+        return b"".join(_body_bytes(chunk) for chunk in content)
+    return str(content).encode("utf-8")
+
+
+def to_wire(request: AzureRequest) -> WireRequest:
+    """The plain wire request for an azure-core request (rest or legacy)."""
+    content = request.content if isinstance(request, HttpRequest) else request.data
+    return WireRequest(
+        method=request.method.upper(),
+        url=request.url,
+        headers=dict(request.headers),
+        body=_body_bytes(content),
+    )
+
+
+class _ClosedStream:
+    """Stands in for a network response: there is nothing to release."""
+
+    def close(self) -> None:
+        return None
+
+
+def _no_stream(**_: Any) -> Iterable[bytes]:
+    return iter(())
+
+
+def _response_arguments(request: AzureRequest, wire: WireResponse) -> dict[str, Any]:
+    try:
+        reason = HTTPStatus(wire.status).phrase
+    except ValueError:
+        reason = ""
+    return {
+        "request": request,
+        "internal_response": _ClosedStream(),
+        "status_code": wire.status,
+        "reason": reason,
+        "content_type": wire.headers.get("Content-Type"),
+        "headers": CaseInsensitiveDict(wire.headers),
+        "stream_download_generator": _no_stream,
+    }
+
+
+class FakeHttpResponse(HttpResponseImpl):
+    """A sync azure-core response whose body is already in memory."""
+
+    def __init__(self, request: AzureRequest, wire: WireResponse) -> None:
+        super().__init__(**_response_arguments(request, wire))
+        self._content = wire.body
+        self._is_stream_consumed = True
+
+
+class FakeAsyncHttpResponse(AsyncHttpResponseImpl):
+    """An async azure-core response whose body is already in memory."""
+
+    def __init__(self, request: AzureRequest, wire: WireResponse) -> None:
+        super().__init__(**_response_arguments(request, wire))
+        self._content = wire.body
+        self._is_stream_consumed = True

@@ -1,0 +1,100 @@
+"""azure-core transports over the wire: the default door of the fake."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Any
+
+from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
+
+from .._broker import Clock
+from .._wire import EventGridService, LongPoll, WireResponse
+from ._autojump import wait_async, wait_sync
+from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, to_wire
+
+
+class _Door:
+    """What both transports share: the service and its clock."""
+
+    def __init__(self, service: EventGridService, clock: Clock) -> None:
+        self.service = service
+        self.clock = clock
+
+
+class EventGridTransport(HttpTransport):  # type: ignore[type-arg]
+    """A sync azure-core transport that answers from the in-memory Event Grid.
+
+    `sleep()` advances the fake clock, so the SDK's retry backoff costs no real time.
+    """
+
+    def __init__(self, service: EventGridService, clock: Clock) -> None:
+        self._door = _Door(service, clock)
+
+    def send(self, request: AzureRequest, **kwargs: Any) -> FakeHttpResponse:
+        result = self._door.service.handle(to_wire(request))
+        response: WireResponse = (
+            wait_sync(result, self._door.clock) if isinstance(result, LongPoll) else result
+        )
+        return FakeHttpResponse(request, response)
+
+    def sleep(self, duration: float) -> None:
+        self._door.clock.advance(duration)
+
+    def open(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self) -> EventGridTransport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        return None
+
+
+class AsyncEventGridTransport(AsyncHttpTransport):  # type: ignore[type-arg]
+    """An async azure-core transport that answers from the in-memory Event Grid.
+
+    Needs no aiohttp. A receive with nothing to return waits on the virtual clock,
+    letting other tasks run first; `sleep()` advances the fake clock.
+    """
+
+    def __init__(self, service: EventGridService, clock: Clock) -> None:
+        self._door = _Door(service, clock)
+
+    async def send(self, request: AzureRequest, **kwargs: Any) -> FakeAsyncHttpResponse:
+        result = self._door.service.handle(to_wire(request))
+        if isinstance(result, LongPoll):
+            response = await wait_async(result, self._door.clock)
+        else:
+            await asyncio.sleep(0)  # a real transport yields while the bytes travel
+            response = result
+        return FakeAsyncHttpResponse(request, response)
+
+    async def sleep(self, duration: float) -> None:
+        self._door.clock.advance(duration)
+        await asyncio.sleep(0)
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> AsyncEventGridTransport:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        return None

@@ -1,0 +1,186 @@
+"""Read-only views of topics and subscriptions, in terms of azure-core CloudEvents."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, cast
+
+from azure.core.messaging import CloudEvent
+
+from ._broker import Namespace, Snapshot, State, SubscriptionQueue, SubscriptionSettings
+
+
+class SubscriptionEvent(CloudEvent):  # type: ignore[type-arg]
+    """A `CloudEvent` as one subscription holds it, with its delivery state.
+
+    Attributes:
+        delivery_count: How many times the event has been delivered so far.
+        state: "available", "delayed", "locked", "acknowledged", "rejected",
+            "dead_lettered" or "dropped", as of when the view was read (for history
+            lists, as of the recorded operation).
+        lock_token: The token of the current lock, for locked events.
+        locked_until: Virtual time (seconds) at which the lock expires.
+        release_delay: The delay given with a release, for entries of `released`.
+        dead_letter_reason: Why the event was dead-lettered or dropped.
+        recorded_at: Virtual time (seconds) of the operation, for history lists.
+    """
+
+    delivery_count: int
+    state: str
+    lock_token: str | None
+    locked_until: float | None
+    release_delay: float | None
+    dead_letter_reason: str | None
+    recorded_at: float
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Snapshot) -> SubscriptionEvent:
+        event = cast(SubscriptionEvent, cls.from_dict(dict(snapshot.event)))
+        event.delivery_count = snapshot.delivery_count
+        event.state = snapshot.state.value
+        event.lock_token = snapshot.lock_token
+        event.locked_until = snapshot.locked_until
+        event.release_delay = snapshot.release_delay
+        event.dead_letter_reason = snapshot.dead_letter_reason
+        event.recorded_at = snapshot.time
+        return event
+
+    def __repr__(self) -> str:
+        return (
+            f"SubscriptionEvent(type={self.type!r}, source={self.source!r}, id={self.id!r}, "
+            f"state={self.state!r}, delivery_count={self.delivery_count})"
+        )
+
+
+def _events(snapshots: list[Snapshot]) -> list[SubscriptionEvent]:
+    return [SubscriptionEvent.from_snapshot(snapshot) for snapshot in snapshots]
+
+
+class SubscriptionView:
+    """One queue subscription of a namespace topic: its settings and its events by state.
+
+    Each property returns a fresh list of `SubscriptionEvent`. `available`, `delayed`
+    and `locked` show the queue now; `acknowledged`, `released`, `rejected`,
+    `dead_lettered` and `expired_locks` are the history of those outcomes, oldest
+    first.
+    """
+
+    def __init__(self, namespace: Namespace, topic: str, name: str) -> None:
+        self._namespace = namespace
+        self.topic = topic
+        self.name = name
+
+    @property
+    def _queue(self) -> SubscriptionQueue:
+        return self._namespace.subscription(self.topic, self.name)
+
+    def _pending(self, state: State) -> list[SubscriptionEvent]:
+        broker = self._namespace.broker
+        with broker.lock:
+            snapshots = self._queue.pending(broker.clock.now())
+        return _events([s for s in snapshots if s.state is state])
+
+    def _history(self, attribute: str) -> list[SubscriptionEvent]:
+        with self._namespace.broker.lock:
+            snapshots = list(getattr(self._queue, attribute))
+        return _events(snapshots)
+
+    @property
+    def settings(self) -> SubscriptionSettings:
+        """The subscription's lock duration, max delivery count, time-to-live."""
+        return self._queue.settings
+
+    def configure(self, **settings: float | timedelta | int | bool) -> SubscriptionView:
+        """Change delivery settings (`lock_duration`, `max_delivery_count`, ...)."""
+        with self._namespace.broker.lock:
+            queue = self._queue
+            queue.settings = queue.settings.updated(**settings)
+        return self
+
+    @property
+    def available(self) -> list[SubscriptionEvent]:
+        """Events a receive would hand out now."""
+        return self._pending(State.AVAILABLE)
+
+    @property
+    def delayed(self) -> list[SubscriptionEvent]:
+        """Released events waiting out their release delay."""
+        return self._pending(State.DELAYED)
+
+    @property
+    def locked(self) -> list[SubscriptionEvent]:
+        """Events received and not yet settled, with their lock tokens."""
+        return self._pending(State.LOCKED)
+
+    @property
+    def acknowledged(self) -> list[SubscriptionEvent]:
+        """Events acknowledged, in order."""
+        return self._history("acknowledged")
+
+    @property
+    def released(self) -> list[SubscriptionEvent]:
+        """Every release, in order, with its `release_delay`."""
+        return self._history("released")
+
+    @property
+    def rejected(self) -> list[SubscriptionEvent]:
+        """Events rejected by a consumer, in order."""
+        return self._history("rejected")
+
+    @property
+    def dead_lettered(self) -> list[SubscriptionEvent]:
+        """The dead-letter store: rejected, over-delivered and expired events."""
+        return self._history("dead_lettered")
+
+    @property
+    def dropped(self) -> list[SubscriptionEvent]:
+        """Events dropped because dead-lettering is off for this subscription."""
+        return self._history("dropped")
+
+    @property
+    def expired_locks(self) -> list[SubscriptionEvent]:
+        """Every lock that expired before its event was settled."""
+        return self._history("expired_locks")
+
+    def __repr__(self) -> str:
+        return f"<SubscriptionView {self.topic}/{self.name}>"
+
+
+class TopicView:
+    """One namespace topic: what was published to it, and its subscriptions."""
+
+    def __init__(self, namespace: Namespace, name: str) -> None:
+        self._namespace = namespace
+        self.name = name
+
+    @property
+    def published(self) -> list[CloudEvent]:  # type: ignore[type-arg]
+        """Every event published to the topic, in order, as the service stored it."""
+        with self._namespace.broker.lock:
+            stored = list(self._namespace.topic(self.name).published)
+        return [CloudEvent.from_dict(dict(event)) for event in stored]
+
+    def subscription(self, name: str, **settings: Any) -> SubscriptionView:
+        """The queue subscription `name`, created with `settings` if it is new.
+
+        A subscription sees only the events published after it was created.
+        Settings given for an existing subscription update it.
+        """
+        namespace = self._namespace
+        with namespace.broker.lock:
+            existing = namespace.topic(self.name).subscriptions.get(name)
+            base = existing.settings if existing else namespace.defaults
+            namespace.subscription(
+                self.name, name, settings=base.updated(**settings) if settings else None
+            )
+        return SubscriptionView(namespace, self.name, name)
+
+    @property
+    def subscriptions(self) -> list[SubscriptionView]:
+        """Every subscription of the topic."""
+        with self._namespace.broker.lock:
+            names = list(self._namespace.topic(self.name).subscriptions)
+        return [SubscriptionView(self._namespace, self.name, name) for name in names]
+
+    def __repr__(self) -> str:
+        return f"<TopicView {self.name}>"

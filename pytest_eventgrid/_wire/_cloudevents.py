@@ -1,0 +1,170 @@
+"""Parsing, validating and normalising CloudEvents as the service stores them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from urllib.parse import unquote
+
+from ._errors import ServiceError, bad_request
+
+Event = dict[str, object]
+
+REQUIRED = ("id", "source", "type", "specversion")
+CONTEXT_ATTRIBUTES = frozenset(
+    {*REQUIRED, "datacontenttype", "dataschema", "subject", "time", "data", "data_base64"}
+)
+MAX_EVENT_BYTES = 1_048_576
+MAX_REQUEST_BYTES = 1_048_576
+MAX_EVENTS_PER_REQUEST = 1_000
+_EXTENSION_NAME = re.compile(r"[a-z0-9]{1,20}")
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})"
+)
+_JSON_MEDIA = re.compile(r"^[^/]+/(?:[^;]*\+)?json$")
+_TEXT_MEDIA = re.compile(r"^(?:text/[^;]+|[^/]+/(?:[^;]*\+)?xml)$")
+
+
+def too_large(limit: int) -> ServiceError:
+    return ServiceError(
+        413, "RequestEntityTooLarge", f"The maximum size ({limit}) has been exceeded."
+    )
+
+
+def normalize_time(value: str) -> str:
+    """Rewrite an RFC 3339 timestamp in UTC `Z` form, as the service stores it.
+
+    The fraction is cut to 7 digits and loses its trailing zeros; a zero fraction
+    disappears.
+    """
+    match = _TIMESTAMP.fullmatch(value)
+    if match is None:
+        raise bad_request("`time` must be a valid RFC 3339 timestamp")
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    if offset in ("Z", "z"):
+        zone = timezone.utc
+    else:
+        sign = -1 if offset[0] == "-" else 1
+        zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+    try:
+        instant = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=zone
+        )
+    except ValueError as error:
+        raise bad_request("`time` must be a valid RFC 3339 timestamp") from error
+    digits = (fraction or "")[:7].rstrip("0")
+    text = instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{text}.{digits}Z" if digits else f"{text}Z"
+
+
+def validate(candidate: object) -> Event:
+    """Check one structured CloudEvent and return it as the service stores it."""
+    if not isinstance(candidate, dict):
+        raise bad_request("Each CloudEvent must be a JSON object")
+    for name in REQUIRED:
+        if name not in candidate or candidate[name] is None:
+            raise bad_request(f"`{name}` attribute is required")
+        value = candidate[name]
+        if not isinstance(value, str) or not value:
+            raise bad_request(f"`{name}` must be non-empty string")
+    if candidate["specversion"] != "1.0":
+        raise bad_request("`specversion` must be 1.0")
+    event: Event = {}
+    for name, value in candidate.items():
+        if name not in CONTEXT_ATTRIBUTES:
+            _check_extension(name, value)
+        event[name] = value
+    for name in ("subject", "datacontenttype", "dataschema"):
+        if name in event and not isinstance(event[name], str):
+            raise bad_request(f"`{name}` must be a string")
+    if "time" in event:
+        time = event["time"]
+        if not isinstance(time, str):
+            raise bad_request("`time` must be a valid RFC 3339 timestamp")
+        event["time"] = normalize_time(time)
+    if "data" in event and "data_base64" in event:
+        raise bad_request("`data` and `data_base64` cannot both be present")
+    if "data_base64" in event:
+        encoded = event["data_base64"]
+        if not isinstance(encoded, str) or not _is_base64(encoded):
+            raise bad_request("`data_base64` must be a base64 string")
+    if len(_dumps(event)) > MAX_EVENT_BYTES:
+        raise too_large(MAX_EVENT_BYTES)
+    return event
+
+
+def _check_extension(name: str, value: object) -> None:
+    if not _EXTENSION_NAME.fullmatch(name):
+        raise bad_request(
+            f"Extension attribute name '{name}' is invalid: "
+            "use 1 to 20 lower-case letters or digits"
+        )
+    if isinstance(value, dict | list):
+        raise bad_request(f"Extension attribute '{name}' must be a string, number or boolean")
+
+
+def _is_base64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def parse_json(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise bad_request(f"The request body is not valid JSON: {error}") from error
+
+
+def parse_structured(body: bytes, *, batch: bool) -> list[Event]:
+    """Events from a structured-mode body: one object, or a batch array."""
+    if len(body) > MAX_REQUEST_BYTES:
+        raise too_large(MAX_REQUEST_BYTES)
+    document = parse_json(body)
+    if not batch:
+        return [validate(document)]
+    if not isinstance(document, list):
+        raise bad_request("A CloudEvents batch must be a JSON array")
+    if len(document) > MAX_EVENTS_PER_REQUEST:
+        raise bad_request(
+            f"A request may hold at most {MAX_EVENTS_PER_REQUEST} events; got {len(document)}"
+        )
+    return [validate(candidate) for candidate in document]
+
+
+def parse_binary(headers: Mapping[str, str], body: bytes) -> Event:
+    """The event of a binary-mode request: `ce-*` headers and the raw data."""
+    if len(body) > MAX_REQUEST_BYTES:
+        raise too_large(MAX_REQUEST_BYTES)
+    content_type = headers.get("content-type")
+    if not content_type:
+        raise bad_request("CONTENT-TYPE is not provided")
+    if "ce-datacontenttype" in headers:
+        raise bad_request("`ce-datacontenttype` must not be sent in binary mode")
+    candidate: Event = {
+        name[3:]: unquote(value) for name, value in headers.items() if name.startswith("ce-")
+    }
+    candidate["datacontenttype"] = content_type
+    if body:
+        media = content_type.split(";", 1)[0].strip().lower()
+        if _JSON_MEDIA.match(media):
+            candidate["data"] = parse_json(body)
+        elif _TEXT_MEDIA.match(media):
+            candidate["data"] = body.decode("utf-8", errors="replace")
+        else:
+            candidate["data_base64"] = base64.b64encode(body).decode("ascii")
+    return validate(candidate)
+
+
+def is_binary_mode(headers: Mapping[str, str]) -> bool:
+    return any(name.startswith("ce-") for name in headers)

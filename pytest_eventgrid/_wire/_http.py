@@ -1,0 +1,100 @@
+"""Plain request and response values: the wire's whole interface."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+@dataclass(frozen=True)
+class WireRequest:
+    """An HTTP request as bytes and text, free of any HTTP library."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @cached_property
+    def _parts(self) -> tuple[str, str, dict[str, list[str]]]:
+        split = urlsplit(self.url)
+        return (
+            (split.hostname or "").lower(),
+            unquote(split.path),
+            parse_qs(split.query, keep_blank_values=True),
+        )
+
+    @property
+    def host(self) -> str:
+        return self._parts[0]
+
+    @property
+    def path(self) -> str:
+        return self._parts[1]
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return self._parts[2]
+
+    @cached_property
+    def lower_headers(self) -> dict[str, str]:
+        return {name.lower(): value for name, value in self.headers.items()}
+
+    def header(self, name: str) -> str | None:
+        return self.lower_headers.get(name.lower())
+
+    def query_value(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+
+@dataclass(frozen=True)
+class WireResponse:
+    """An HTTP response as the service would send it."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def json(self) -> object:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class LongPoll:
+    """A receive that found nothing and may wait, on the virtual clock, for events.
+
+    `poll()` tries again and answers `None` while there is still nothing;
+    `timeout()` gives the service's empty answer once the wait is over.
+    """
+
+    deadline: float
+    poll: Callable[[], WireResponse | None]
+    timeout: Callable[[], WireResponse]
+    next_change: Callable[[], float | None]
+    add_listener: Callable[[Callable[[], None]], None]
+    remove_listener: Callable[[Callable[[], None]], None]
+
+    def wake_at(self) -> float:
+        """The earliest virtual instant worth polling again."""
+        change = self.next_change()
+        return self.deadline if change is None else min(change, self.deadline)
+
+
+WireResult = WireResponse | LongPoll
+
+
+def json_response(
+    status: int,
+    payload: object,
+    *,
+    content_type: str = "application/json; charset=utf-8",
+    headers: Mapping[str, str] | None = None,
+) -> WireResponse:
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    merged = {"Content-Type": content_type, "Content-Length": str(len(body))}
+    merged.update(headers or {})
+    return WireResponse(status, merged, body)

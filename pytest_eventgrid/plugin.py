@@ -1,0 +1,82 @@
+"""The pytest shim: options, the marker and fixtures, composed from library objects."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator, Iterator
+
+import pytest
+import pytest_asyncio
+from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
+from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
+from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
+
+from ._eventgrid import EventGrid
+from ._markers import MARKER, MARKER_SIGNATURE, marker_settings
+from ._mock import mock_eventgrid
+
+_USED = pytest.StashKey[EventGrid]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add the `--eventgrid-*` options."""
+    group = parser.getgroup("eventgrid", "fake Azure Event Grid (pytest-eventgrid)")
+    group.addoption(
+        "--eventgrid-no-report",
+        action="store_true",
+        default=False,
+        help="Leave the 'eventgrid' timeline section out of failure reports.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the `eventgrid` marker."""
+    config.addinivalue_line("markers", MARKER_SIGNATURE)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Add the fake's timeline to the report of a failed test that used it."""
+    report = yield
+    eventgrid = item.stash.get(_USED, None)
+    if report.failed and eventgrid is not None and not item.config.option.eventgrid_no_report:
+        report.sections.append(("eventgrid timeline", eventgrid.format_timeline()))
+    return report
+
+
+@pytest.fixture
+def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
+    """The fake Event Grid of this test, configured by `@pytest.mark.eventgrid`."""
+    settings = marker_settings(request.node.iter_markers(MARKER))
+    with mock_eventgrid(**settings) as fake:
+        request.node.stash[_USED] = fake
+        yield fake
+
+
+@pytest_asyncio.fixture
+async def eventgrid_publisher(eventgrid: EventGrid) -> AsyncIterator[AioEventGridPublisherClient]:
+    """An `azure.eventgrid.aio.EventGridPublisherClient` for the default topic."""
+    async with eventgrid.aio_publisher() as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def eventgrid_consumer(eventgrid: EventGrid) -> AsyncIterator[AioEventGridConsumerClient]:
+    """An `azure.eventgrid.aio.EventGridConsumerClient` for the default subscription."""
+    async with eventgrid.aio_consumer() as client:
+        yield client
+
+
+@pytest.fixture
+def eventgrid_publisher_sync(eventgrid: EventGrid) -> Iterator[EventGridPublisherClient]:
+    """A sync `EventGridPublisherClient` for the default topic."""
+    with eventgrid.publisher() as client:
+        yield client
+
+
+@pytest.fixture
+def eventgrid_consumer_sync(eventgrid: EventGrid) -> Iterator[EventGridConsumerClient]:
+    """A sync `EventGridConsumerClient` for the default subscription."""
+    with eventgrid.consumer() as client:
+        yield client
