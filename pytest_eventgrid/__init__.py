@@ -5,7 +5,7 @@ from ._doors import AsyncEventGridTransport, EventGridTransport
 from ._errors import UsageError
 from ._eventgrid import EventGrid
 from ._mock import MockEventGrid, mock_eventgrid
-from ._views import SubscriptionEvent, SubscriptionView, TopicView
+from ._views import NamespaceView, SubscriptionEvent, SubscriptionView, TopicView
 
 __all__ = [
     "AsyncEventGridTransport",
@@ -15,6 +15,7 @@ __all__ = [
     "JournalEntry",
     "JournalItem",
     "MockEventGrid",
+    "NamespaceView",
     "SubscriptionEvent",
     "SubscriptionSettings",
     "SubscriptionView",

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from azure.core.credentials import AzureKeyCredential
 from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
@@ -25,7 +26,7 @@ from ._doors import AsyncEventGridTransport, EventGridTransport, autojump_for
 from ._doors._autojump import waker
 from ._errors import UsageError, docs
 from ._report import format_timeline
-from ._views import SubscriptionView, TopicView
+from ._views import NamespaceView, SubscriptionView, TopicView
 from ._wire import EventGridService
 
 DEFAULT_NAMESPACE = "test-namespace"
@@ -118,6 +119,35 @@ class EventGrid:
             return self._namespace(host)
         return None
 
+    def serves(self, host: str) -> bool:
+        """Whether requests for `host` reach this fake: every `*.eventgrid.azure.net`
+        host, and the hosts given to `add_host()`."""
+        host = host.lower()
+        with self._broker.lock:
+            return host.endswith(EVENTGRID_DOMAIN) or host in self._broker.namespaces
+
+    def add_host(self, host: str) -> NamespaceView:
+        """Serve `host` too (a custom domain, say), as a namespace of its own."""
+        return NamespaceView(self._namespace(host.lower()))
+
+    def namespace(self, host: str | None = None) -> NamespaceView:
+        """The namespace behind `host` (default: this fake's own `endpoint`).
+
+        `host` may be a full host name or an endpoint URL; each distinct
+        `*.eventgrid.azure.net` host is a namespace of its own, created on first use.
+        """
+        if host is None:
+            return NamespaceView(self._default)
+        name = (urlsplit(host).hostname if "://" in host else host) or host
+        namespace = self._resolve(name.lower())
+        if namespace is None:
+            raise UsageError(
+                f"{host!r} is not an Event Grid host this fake serves. Hosts ending in "
+                f"{EVENTGRID_DOMAIN} are served, and any host given to add_host(). "
+                f"See {docs('guide/intercepting/#hosts')}"
+            )
+        return NamespaceView(namespace)
+
     def _declare(
         self, topic: str, subscriptions: Iterable[str] | Mapping[str, Mapping[str, Any]]
     ) -> None:
@@ -135,10 +165,8 @@ class EventGrid:
                 view.subscription(name)
 
     def topic(self, name: str) -> TopicView:
-        """The namespace topic `name`, created if it does not exist yet."""
-        with self._broker.lock:
-            self._default.topic(name)
-        return TopicView(self._default, name)
+        """The topic `name` of this fake's own namespace, created if new."""
+        return NamespaceView(self._default).topic(name)
 
     def subscription(
         self, name: str | None = None, *, topic: str | None = None

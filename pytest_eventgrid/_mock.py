@@ -8,6 +8,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
+from ._doors import activate, deactivate
 from ._eventgrid import EventGrid
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -15,6 +16,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class MockEventGrid:
     """A context manager and decorator that runs code against a fresh `EventGrid`.
+
+    While it is active, every azure-core request (and every raw `httpx` request) for
+    an Event Grid host reaches the fake, whichever client sends it.
 
     Use `with mock_eventgrid(**settings) as eventgrid:`, `async with`, or decorate a
     function (sync or async) with `@mock_eventgrid(**settings)`. Each entry builds a
@@ -29,12 +33,13 @@ class MockEventGrid:
         """Build and activate a fresh fake; `stop()` ends it."""
         eventgrid = EventGrid(**self._settings)
         self._active.append(eventgrid)
+        activate(eventgrid)
         return eventgrid
 
     def stop(self) -> None:
         """End the innermost active fake."""
         if self._active:
-            self._active.pop()
+            deactivate(self._active.pop())
 
     def __enter__(self) -> EventGrid:
         return self.start()

@@ -184,3 +184,31 @@ class TopicView:
 
     def __repr__(self) -> str:
         return f"<TopicView {self.name}>"
+
+
+class NamespaceView:
+    """One namespace (one host) of the fake: its topics."""
+
+    def __init__(self, namespace: Namespace) -> None:
+        self._namespace = namespace
+
+    @property
+    def host(self) -> str:
+        """The host name this namespace answers on."""
+        return self._namespace.name
+
+    def topic(self, name: str) -> TopicView:
+        """The topic `name`, created if it does not exist yet."""
+        with self._namespace.broker.lock:
+            self._namespace.topic(name)
+        return TopicView(self._namespace, name)
+
+    @property
+    def topics(self) -> list[TopicView]:
+        """Every topic of the namespace."""
+        with self._namespace.broker.lock:
+            names = list(self._namespace.topics)
+        return [TopicView(self._namespace, name) for name in names]
+
+    def __repr__(self) -> str:
+        return f"<NamespaceView {self.host}>"

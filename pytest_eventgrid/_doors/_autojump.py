@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._broker import Clock
-from .._wire import LongPoll, WireResponse
+from .._wire import EventGridService, LongPoll, WireRequest, WireResponse
 
 Wake = Callable[[], None]
 
@@ -33,6 +33,23 @@ _coordinators: weakref.WeakKeyDictionary[Clock, weakref.WeakKeyDictionary[Any, A
     weakref.WeakKeyDictionary()
 )
 _own_timers: weakref.WeakSet[asyncio.TimerHandle] = weakref.WeakSet()
+
+
+def serve(service: EventGridService, clock: Clock, request: WireRequest) -> WireResponse:
+    """Answer `request`, finishing a long-poll by jumping the clock (sync doors)."""
+    result = service.handle(request)
+    return wait_sync(result, clock) if isinstance(result, LongPoll) else result
+
+
+async def serve_async(
+    service: EventGridService, clock: Clock, request: WireRequest
+) -> WireResponse:
+    """Answer `request`, letting other tasks run while a long-poll waits (async doors)."""
+    result = service.handle(request)
+    if isinstance(result, LongPoll):
+        return await wait_async(result, clock)
+    await asyncio.sleep(0)  # a real transport yields while the bytes travel
+    return result
 
 
 def wait_sync(poll: LongPoll, clock: Clock) -> WireResponse:

@@ -9,17 +9,9 @@ from typing import Any
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 
 from .._broker import Clock
-from .._wire import EventGridService, LongPoll, WireResponse
-from ._autojump import wait_async, wait_sync
+from .._wire import EventGridService
+from ._autojump import serve, serve_async
 from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, to_wire
-
-
-class _Door:
-    """What both transports share: the service and its clock."""
-
-    def __init__(self, service: EventGridService, clock: Clock) -> None:
-        self.service = service
-        self.clock = clock
 
 
 class EventGridTransport(HttpTransport):  # type: ignore[type-arg]
@@ -29,17 +21,14 @@ class EventGridTransport(HttpTransport):  # type: ignore[type-arg]
     """
 
     def __init__(self, service: EventGridService, clock: Clock) -> None:
-        self._door = _Door(service, clock)
+        self._service = service
+        self.clock = clock
 
     def send(self, request: AzureRequest, **kwargs: Any) -> FakeHttpResponse:
-        result = self._door.service.handle(to_wire(request))
-        response: WireResponse = (
-            wait_sync(result, self._door.clock) if isinstance(result, LongPoll) else result
-        )
-        return FakeHttpResponse(request, response)
+        return FakeHttpResponse(request, serve(self._service, self.clock, to_wire(request)))
 
     def sleep(self, duration: float) -> None:
-        self._door.clock.advance(duration)
+        self.clock.advance(duration)
 
     def open(self) -> None:
         return None
@@ -67,19 +56,15 @@ class AsyncEventGridTransport(AsyncHttpTransport):  # type: ignore[type-arg]
     """
 
     def __init__(self, service: EventGridService, clock: Clock) -> None:
-        self._door = _Door(service, clock)
+        self._service = service
+        self.clock = clock
 
     async def send(self, request: AzureRequest, **kwargs: Any) -> FakeAsyncHttpResponse:
-        result = self._door.service.handle(to_wire(request))
-        if isinstance(result, LongPoll):
-            response = await wait_async(result, self._door.clock)
-        else:
-            await asyncio.sleep(0)  # a real transport yields while the bytes travel
-            response = result
+        response = await serve_async(self._service, self.clock, to_wire(request))
         return FakeAsyncHttpResponse(request, response)
 
     async def sleep(self, duration: float) -> None:
-        self._door.clock.advance(duration)
+        self.clock.advance(duration)
         await asyncio.sleep(0)
 
     async def open(self) -> None:

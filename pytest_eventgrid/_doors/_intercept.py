@@ -1,0 +1,180 @@
+"""Interception: requests for Event Grid hosts reach the fake, whoever built the client.
+
+Two patches are installed while at least one fake is active, and removed with the
+last one:
+
+- azure-core's transport runners (`_TransportRunner.send` and its async twin), the
+  single place every azure-core pipeline hands a request to its transport. Whatever
+  transport a client has (requests, aiohttp, a custom one, or one built before the
+  fake started), a request for a served host goes to the fake's transport instead,
+  and the pipeline context's transport is swapped too, so the retry policy's backoff
+  sleeps on the fake clock. Other hosts go to the client's own transport untouched.
+- a respx router (the `httpx` mocker), for code that calls the REST API with raw
+  `httpx` clients. It answers served hosts and passes everything else on, to a
+  user's own respx routes or to the network.
+
+Active fakes form a stack: the innermost one that serves a host answers it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol, cast
+
+import httpx
+import respx
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline._base import _TransportRunner
+from azure.core.pipeline._base_async import _AsyncTransportRunner
+from respx.mocks import Mocker
+from respx.models import AllMockedAssertionError, PassThrough
+
+from .._broker import Clock
+from .._wire import EventGridService, WireRequest, WireResponse
+from ._autojump import serve, serve_async
+from ._transport import AsyncEventGridTransport, EventGridTransport
+
+
+class InterceptTarget(Protocol):
+    """What interception needs of a fake: which hosts it serves, and its doors."""
+
+    def serves(self, host: str) -> bool: ...
+
+    @property
+    def _service(self) -> EventGridService: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def transport(self) -> EventGridTransport: ...
+
+    def async_transport(self) -> AsyncEventGridTransport: ...
+
+
+_lock = threading.RLock()
+_active: list[InterceptTarget] = []
+_originals: dict[str, Callable[..., Any]] = {}
+_router: _EventGridRouter | None = None
+
+
+def target_for(url: str) -> InterceptTarget | None:
+    """The innermost active fake that serves the host of `url`, if any."""
+    host = (httpx.URL(url).host or "").lower()
+    with _lock:
+        for target in reversed(_active):
+            if target.serves(host):
+                return target
+    return None
+
+
+def activate(target: InterceptTarget) -> None:
+    """Route requests for `target`'s hosts to it until `deactivate(target)`."""
+    with _lock:
+        if not _active:
+            _install()
+        _active.append(target)
+
+
+def deactivate(target: InterceptTarget) -> None:
+    """Stop routing to `target`; the patches go when no fake is active."""
+    with _lock:
+        for index in range(len(_active) - 1, -1, -1):
+            if _active[index] is target:
+                del _active[index]
+                break
+        if not _active:
+            _uninstall()
+
+
+def is_installed() -> bool:
+    """Whether the interception patches are in place."""
+    return bool(_originals)
+
+
+# -- azure-core ----------------------------------------------------------------------------
+
+
+def _sync_send(runner: _TransportRunner, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
+    target = target_for(request.http_request.url)
+    original = _originals["sync"]
+    if target is None:
+        return original(runner, request)  # type: ignore[no-any-return]
+    transport = target.transport()
+    request.context.transport = transport
+    return original(_TransportRunner(transport), request)  # type: ignore[no-any-return]
+
+
+async def _async_send(runner: _AsyncTransportRunner, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
+    target = target_for(request.http_request.url)
+    original = _originals["async"]
+    if target is None:
+        return await original(runner, request)  # type: ignore[no-any-return]
+    transport = target.async_transport()
+    request.context.transport = transport
+    return await original(_AsyncTransportRunner(transport), request)  # type: ignore[no-any-return]
+
+
+# -- raw httpx, through respx ---------------------------------------------------------------
+
+
+def _wire_request(request: httpx.Request) -> WireRequest:
+    return WireRequest(
+        method=request.method,
+        url=str(request.url),
+        headers=dict(request.headers),
+        body=request.content,
+    )
+
+
+def _httpx_response(response: WireResponse) -> httpx.Response:
+    return httpx.Response(response.status, headers=response.headers, content=response.body)
+
+
+class _EventGridRouter(respx.MockRouter):
+    """Serves Event Grid hosts and passes every other request on."""
+
+    def _target(self, request: httpx.Request) -> InterceptTarget:
+        """The fake that serves `request`; else hand the request on."""
+        target = target_for(str(request.url))
+        if target is not None:
+            return target
+        routers = Mocker.registry["httpx"].routers
+        later = routers[routers.index(self) + 1 :] if self in routers else []
+        if later:
+            # Another router registered after ours may answer it.
+            raise AllMockedAssertionError(f"not an Event Grid request: {request!r}")
+        raise PassThrough("not an Event Grid request", request=request, origin=cast(Any, None))
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        target = self._target(request)
+        return _httpx_response(serve(target._service, target.clock, _wire_request(request)))
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        target = self._target(request)
+        wire = await serve_async(target._service, target.clock, _wire_request(request))
+        return _httpx_response(wire)
+
+
+# -- install / uninstall ----------------------------------------------------------------------
+
+
+def _install() -> None:
+    global _router
+    _originals["sync"] = _TransportRunner.send
+    _originals["async"] = _AsyncTransportRunner.send
+    _TransportRunner.send = _sync_send  # type: ignore[method-assign,assignment]
+    _AsyncTransportRunner.send = _async_send  # type: ignore[method-assign,assignment]
+    _router = _EventGridRouter(using="httpx", assert_all_called=False, assert_all_mocked=True)
+    _router.start()
+
+
+def _uninstall() -> None:
+    global _router
+    if not _originals:
+        return
+    _TransportRunner.send = _originals.pop("sync")  # type: ignore[method-assign]
+    _AsyncTransportRunner.send = _originals.pop("async")  # type: ignore[method-assign]
+    if _router is not None:
+        _router.stop(quiet=True)
+        _router = None
