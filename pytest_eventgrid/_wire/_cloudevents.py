@@ -23,7 +23,8 @@ MAX_REQUEST_BYTES = 1_048_576
 MAX_EVENTS_PER_REQUEST = 1_000
 _EXTENSION_NAME = re.compile(r"[a-z0-9]{1,20}")
 _TIMESTAMP = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+    r"(Z|z|[+-][0-9]{2}:[0-9]{2})"
 )
 _JSON_MEDIA = re.compile(r"^[^/]+/(?:[^;]*\+)?json$")
 _TEXT_MEDIA = re.compile(r"^(?:text/[^;]+|[^/]+/(?:[^;]*\+)?xml)$")
@@ -43,22 +44,30 @@ def normalize_time(value: str) -> str:
     """
     match = _TIMESTAMP.fullmatch(value)
     if match is None:
-        raise bad_request("`time` must be a valid RFC 3339 timestamp")
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    if offset in ("Z", "z"):
-        zone = timezone.utc
-    else:
-        sign = -1 if offset[0] == "-" else 1
-        zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+        raise _invalid_time()
+    year, month, day, hour, minute, second = (int(field) for field in match.groups()[:6])
+    fraction, offset = match.group(7, 8)
     try:
-        instant = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=zone
-        )
-    except ValueError as error:
-        raise bad_request("`time` must be a valid RFC 3339 timestamp") from error
+        zone = timezone.utc if offset in ("Z", "z") else _zone(offset)
+        instant = datetime(year, month, day, hour, minute, second, tzinfo=zone)
+        instant = instant.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as error:
+        raise _invalid_time() from error
+    text = instant.replace(tzinfo=None).isoformat(timespec="seconds")
     digits = (fraction or "")[:7].rstrip("0")
-    text = instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{text}.{digits}Z" if digits else f"{text}Z"
+
+
+def _zone(offset: str) -> timezone:
+    hours, minutes = int(offset[1:3]), int(offset[4:6])
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"invalid UTC offset {offset}")
+    sign = -1 if offset[0] == "-" else 1
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _invalid_time() -> ServiceError:
+    return bad_request("`time` must be a valid RFC 3339 timestamp")
 
 
 def validate(candidate: object) -> Event:
@@ -84,7 +93,7 @@ def validate(candidate: object) -> Event:
     if "time" in event:
         time = event["time"]
         if not isinstance(time, str):
-            raise bad_request("`time` must be a valid RFC 3339 timestamp")
+            raise _invalid_time()
         event["time"] = normalize_time(time)
     if "data" in event and "data_base64" in event:
         raise bad_request("`data` and `data_base64` cannot both be present")
@@ -120,10 +129,15 @@ def _dumps(value: object) -> bytes:
 
 
 def parse_json(body: bytes) -> object:
+    """A JSON document, strictly: `NaN` and `Infinity` are not JSON."""
     try:
-        return json.loads(body)
+        return json.loads(body, parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError) as error:
         raise bad_request(f"The request body is not valid JSON: {error}") from error
+
+
+def _not_json(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def parse_structured(body: bytes, *, batch: bool) -> list[Event]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .._broker import JournalEntry, Namespace, SubscriptionQueue, TokenResult
 from ._cloudevents import Event, is_binary_mode, parse_binary, parse_json, parse_structured
-from ._errors import ServiceError, argument_invalid, bad_request, not_found
+from ._errors import argument_invalid, bad_request, not_found
 from ._http import LongPoll, WireRequest, WireResponse, WireResult, json_response
 
 API_VERSIONS = ("2023-06-01-preview", "2023-10-01-preview", "2023-11-01", "2024-06-01")
@@ -279,7 +279,3 @@ class NamespaceApi:
                 raise not_found(f"Topic '{route.topic}' is not found")
             if route.subscription is not None and route.subscription not in topic.subscriptions:
                 raise not_found(f"Event subscription '{route.subscription}' is not found")
-
-
-def service_error_status(error: ServiceError) -> str:
-    return f"{error.status} {error.code}"
