@@ -5,18 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .._broker import Broker, JournalEntry, Namespace
+from .._broker._basic import BasicTopic
 from ._auth import namespace_key_accepted
+from ._basic import BasicApi, BasicError, basic_error_response
+from ._basic import not_found as basic_not_found
 from ._errors import (
     NAMESPACE_ROUTES,
     ServiceError,
+    http_date,
     namespace_error,
     not_found,
     not_served_message,
 )
-from ._http import WireRequest, WireResponse, WireResult
+from ._http import LongPoll, WireRequest, WireResponse, WireResult
 from ._namespaces import NamespaceApi, Route, match_route
 
 NamespaceResolver = Callable[[str], Namespace | None]
+# (host, create) -> the Basic topic behind host; `create` asks to make it on first use.
+BasicResolver = Callable[[str, bool], BasicTopic | None]
+
+
+def _is_basic_publish(request: WireRequest) -> bool:
+    return request.method == "POST" and request.path.rstrip("/") == "/api/events"
 
 
 class EventGridService:
@@ -26,13 +36,23 @@ class EventGridService:
     service would give, or a `LongPoll` for a receive that may wait.
     """
 
-    def __init__(self, broker: Broker, resolve: NamespaceResolver) -> None:
+    def __init__(
+        self,
+        broker: Broker,
+        resolve: NamespaceResolver,
+        resolve_basic: BasicResolver | None = None,
+    ) -> None:
         self.broker = broker
         self._resolve = resolve
+        self._resolve_basic = resolve_basic
 
     def handle(self, request: WireRequest) -> WireResult:
-        namespace = self._resolve(request.host)
         route = match_route(request)
+        if route is None and self._resolve_basic is not None:
+            topic = self._resolve_basic(request.host, _is_basic_publish(request))
+            if topic is not None:
+                return self._basic(request, topic)
+        namespace = self._resolve(request.host)
         if namespace is None:
             return self._error(not_found(not_served_message(request, ())), request, route, None)
         try:
@@ -44,9 +64,50 @@ class EventGridService:
                 )
             if route is None:
                 raise not_found(not_served_message(request, NAMESPACE_ROUTES))
-            return NamespaceApi(namespace).handle(request, route)
+            return self._dated(NamespaceApi(namespace).handle(request, route))
         except ServiceError as error:
             return self._error(error, request, route, namespace)
+
+    def _dated(self, result: WireResult) -> WireResult:
+        """Stamp the `Date` header, on the virtual clock, when the answer is sent."""
+        if isinstance(result, LongPoll):
+            poll, timeout = result.poll, result.timeout
+
+            def dated_poll() -> WireResponse | None:
+                response = poll()
+                return None if response is None else self._stamp(response)
+
+            result.poll = dated_poll
+            result.timeout = lambda: self._stamp(timeout())
+            return result
+        return self._stamp(result)
+
+    def _stamp(self, response: WireResponse) -> WireResponse:
+        response.headers.setdefault("Date", http_date(self.broker.clock.utcnow()))
+        return response
+
+    def _basic(self, request: WireRequest, topic: BasicTopic) -> WireResponse:
+        try:
+            if not _is_basic_publish(request):
+                raise basic_not_found(request)
+            return BasicApi(self.broker, topic).handle(request)
+        except BasicError as error:
+            self.broker.journal.record(
+                JournalEntry(
+                    self.broker.clock.now(),
+                    "send" if _is_basic_publish(request) else f"{request.method} {request.path}",
+                    topic.host,
+                    topic.name,
+                    status=error.status,
+                    detail=f"{error.code}: {error.message}",
+                )
+            )
+            return basic_error_response(
+                error,
+                instant=self.broker.clock.utcnow(),
+                tracking_id=self.broker.ids.guid(),
+                supported_versions=error.status != 404,
+            )
 
     def _error(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -103,6 +104,10 @@ class Wire:
         key = settings.get("key")
         # Sent when a request names no headers of its own.
         self.credentials = {"Authorization": f"SharedAccessKey {key}"} if key else {}
+
+    def http_date(self) -> str:
+        """The `Date` header the fake stamps now, on its virtual clock."""
+        return format_datetime(self.eventgrid.clock.utcnow(), usegmt=True)
 
     # -- requests ----------------------------------------------------------------------
 

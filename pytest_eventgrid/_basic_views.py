@@ -1,0 +1,217 @@
+"""Views of Event Grid Basic: topics, domains, partner namespaces and their webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from azure.core.messaging import CloudEvent
+from azure.eventgrid import EventGridEvent
+
+from ._broker import Broker
+from ._broker._basic import BasicTopic, PublishedEvent
+from ._broker._filters import parse_filter
+from ._broker._push import DeadLetter, DeliveryAttempt, PushSettings, PushSubscription
+from ._delivery import DeliveryEngine
+from ._doors._webhooks import Webhook
+from ._errors import UsageError, docs
+
+PublishedItem = EventGridEvent | CloudEvent | dict[str, Any]  # type: ignore[type-arg]
+
+
+def as_sent(published: PublishedEvent) -> PublishedItem:
+    """An event in the schema it was sent in: `EventGridEvent`, `CloudEvent` or a dict."""
+    if published.schema == "eventgrid":
+        return EventGridEvent.from_dict(dict(published.event))
+    if published.schema == "cloudevents":
+        return CloudEvent.from_dict(dict(published.event))
+    return dict(published.event)
+
+
+class PushSubscriptionView:
+    """One webhook event subscription: its deliveries and dead letters."""
+
+    def __init__(self, broker: Broker, subscription: PushSubscription) -> None:
+        self._broker = broker
+        self._subscription = subscription
+
+    @property
+    def name(self) -> str:
+        return self._subscription.name
+
+    @property
+    def validation(self) -> str:
+        """ "pending", "succeeded" or "failed": the webhook handshake's outcome."""
+        return self._subscription.validation
+
+    @property
+    def attempts(self) -> list[DeliveryAttempt]:
+        """Every delivery request made, in order, with its status and outcome."""
+        with self._broker.lock:
+            return list(self._subscription.attempts)
+
+    @property
+    def delivered(self) -> list[dict[str, Any]]:
+        """The events the destination accepted, as sent on the wire."""
+        with self._broker.lock:
+            return [dict(event) for event in self._subscription.delivered]
+
+    @property
+    def dead_lettered(self) -> list[DeadLetter]:
+        """Undeliverable events, with `reason`, `delivery_attempts` and last outcome."""
+        with self._broker.lock:
+            return list(self._subscription.dead_lettered)
+
+    @property
+    def dropped(self) -> list[DeadLetter]:
+        """Undeliverable events dropped because dead-lettering is off."""
+        with self._broker.lock:
+            return list(self._subscription.dropped)
+
+    @property
+    def pending(self) -> int:
+        """How many events still wait for a (re)delivery."""
+        with self._broker.lock:
+            return self._subscription.pending_count
+
+    def __repr__(self) -> str:
+        return f"<PushSubscriptionView {self.name} {self.validation}>"
+
+
+class _Subscribable:
+    """What Basic topics and domain topics share: publishing history and webhooks."""
+
+    def __init__(
+        self,
+        broker: Broker,
+        topic: BasicTopic,
+        engine: DeliveryEngine,
+        domain_topic: str | None = None,
+    ) -> None:
+        self._broker = broker
+        self._topic = topic
+        self._engine = engine
+        self._domain_topic = domain_topic
+
+    @property
+    def published(self) -> list[PublishedItem]:
+        """Every event received, in order, in the schema it was sent in."""
+        with self._broker.lock:
+            stored = [
+                item
+                for item in self._topic.published
+                if self._domain_topic is None or item.domain_topic == self._domain_topic
+            ]
+        return [as_sent(item) for item in stored]
+
+    def subscribe(
+        self,
+        name: str,
+        destination: Any,
+        *,
+        url: str | None = None,
+        filter: dict[str, Any] | None = None,
+        schema: str | None = None,
+        validate: bool = True,
+        **settings: Any,
+    ) -> PushSubscriptionView:
+        """Push matching events to `destination` (an ASGI or WSGI app, a callable or a URL).
+
+        `filter` takes the service's settings (`includedEventTypes`,
+        `subjectBeginsWith`, `advancedFilters`, ...); `settings` the delivery settings
+        (`max_delivery_attempts`, `event_time_to_live`, `max_events_per_batch`,
+        `preferred_batch_size_in_kilobytes`, `dead_letter`). The validation handshake
+        runs now when it can (a sync destination, or no event loop running), else at
+        the next `deliver_async()`; `validate=False` skips it.
+        """
+        webhook = (
+            destination
+            if isinstance(destination, Webhook)
+            else Webhook(destination, url or Webhook.url)
+        )
+        try:
+            push_settings = PushSettings().updated(**settings)
+        except TypeError as error:
+            raise UsageError(
+                f"Unknown delivery setting in {sorted(settings)}; allowed: "
+                "max_delivery_attempts, event_time_to_live, max_events_per_batch, "
+                f"preferred_batch_size_in_kilobytes, dead_letter. "
+                f"See {docs('guide/webhooks/#delivery-settings')}"
+            ) from error
+        subscription = PushSubscription(
+            name,
+            webhook,
+            filter=parse_filter(filter),
+            settings=push_settings,
+            schema=schema or self._topic.schema or "eventgrid",
+            validation="pending" if validate else "succeeded",
+        )
+        with self._broker.lock:
+            self._topic.subscription_home(self._domain_topic)[name] = subscription
+        if validate and _can_call_now(webhook):
+            self._engine.validate_now(self._topic, subscription)
+        return PushSubscriptionView(self._broker, subscription)
+
+    def subscription(self, name: str) -> PushSubscriptionView:
+        """The webhook subscription `name`."""
+        with self._broker.lock:
+            found = self._topic.subscription_home(self._domain_topic).get(name)
+        if found is None:
+            raise UsageError(f"No event subscription {name!r}; create it with subscribe().")
+        return PushSubscriptionView(self._broker, found)
+
+
+def _can_call_now(webhook: Webhook) -> bool:
+    if webhook.resolved_kind != "asgi":
+        return True
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return True
+    return False
+
+
+class BasicTopicView(_Subscribable):
+    """A Basic custom topic, domain or partner namespace (one host)."""
+
+    @property
+    def host(self) -> str:
+        return self._topic.host
+
+    @property
+    def kind(self) -> str:
+        """ "topic", "domain" or "partner"."""
+        return self._topic.kind
+
+    @property
+    def endpoint(self) -> str:
+        """The publish endpoint, `https://<host>/api/events`, as the SDK takes it."""
+        return f"https://{self._topic.host}/api/events"
+
+    @property
+    def channels(self) -> list[str | None]:
+        """The `aeg-channel-name` of each publish request, in order."""
+        with self._broker.lock:
+            return [item.channel for item in self._topic.published]
+
+    def topic(self, name: str) -> DomainTopicView:
+        """A domain topic (domains only): the events routed to it, and its webhooks."""
+        if self._topic.kind != "domain":
+            raise UsageError(f"{self.host} is a {self.kind}, not a domain.")
+        with self._broker.lock:
+            self._topic.domain_topics.setdefault(name, {})
+        return DomainTopicView(self._broker, self._topic, self._engine, name)
+
+    def __repr__(self) -> str:
+        return f"<BasicTopicView {self.kind} {self.host}>"
+
+
+class DomainTopicView(_Subscribable):
+    """One topic of a domain."""
+
+    @property
+    def name(self) -> str:
+        return self._domain_topic or ""
+
+    def __repr__(self) -> str:
+        return f"<DomainTopicView {self._topic.host}/{self.name}>"

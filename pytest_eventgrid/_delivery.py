@@ -1,0 +1,194 @@
+"""Running push deliveries: the validation handshakes, then every due batch.
+
+The broker decides what is due and what an answer means, the wire writes the
+requests, the doors carry them. The sequence is written once, as a generator that
+yields each request and is sent back the answer; `deliver()` and `deliver_async()`
+only drive it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass
+
+from ._broker import Broker, JournalEntry, JournalItem
+from ._broker._basic import BasicTopic
+from ._broker._push import DeliveryAttempt, PendingEvent, PushSubscription
+from ._doors._webhooks import Webhook, send, send_async
+from ._wire import WireRequest, WireResponse
+from ._wire._basic import resource_id
+from ._wire._push import (
+    abuse_protection_accepted,
+    abuse_protection_request,
+    notification,
+    validation_accepted,
+    validation_event,
+    validation_request,
+)
+
+Answer = WireResponse | str
+
+
+@dataclass
+class Job:
+    """One request to make: a handshake (no `batch`) or a delivery."""
+
+    topic: BasicTopic
+    subscription: PushSubscription
+    request: WireRequest
+    batch: list[PendingEvent] | None = None
+    validation: dict[str, object] | None = None
+
+
+def _webhook(subscription: PushSubscription) -> Webhook:
+    destination = subscription.destination
+    return destination if isinstance(destination, Webhook) else Webhook(destination)
+
+
+class DeliveryEngine:
+    """Push deliveries for every Basic topic of one fake."""
+
+    def __init__(self, broker: Broker, topics: Callable[[], Iterable[BasicTopic]]) -> None:
+        self._broker = broker
+        self._topics = topics
+
+    def handshake(self, topic: BasicTopic, subscription: PushSubscription) -> Job:
+        """The handshake a new webhook subscription must pass before deliveries."""
+        url = _webhook(subscription).address
+        if subscription.schema == "cloudevents":
+            return Job(topic, subscription, abuse_protection_request(url))
+        event = validation_event(
+            resource_id(topic, None),
+            self._broker.ids,
+            self._broker.clock.utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        )
+        return Job(
+            topic, subscription, validation_request(url, subscription.name, event), None, event
+        )
+
+    def validate_now(self, topic: BasicTopic, subscription: PushSubscription) -> None:
+        """Run the handshake of a new subscription at once, through the sync door."""
+        job = self.handshake(topic, subscription)
+        self.complete(job, send(_webhook(subscription), job.request))
+
+    def _due(self) -> list[Job]:
+        jobs: list[Job] = []
+        with self._broker.lock:
+            now = self._broker.clock.now()
+            for topic in self._topics():
+                for subscription in topic.all_subscriptions():
+                    if subscription.validation == "pending":
+                        jobs.append(self.handshake(topic, subscription))
+                        continue
+                    url = _webhook(subscription).address
+                    for batch in subscription.due_batches(now):
+                        request = notification(
+                            url,
+                            subscription.name,
+                            subscription.schema,
+                            [pending.event for pending in batch],
+                            batch[0].attempts,
+                        )
+                        jobs.append(Job(topic, subscription, request, batch))
+        return jobs
+
+    def _next_due(self) -> float | None:
+        with self._broker.lock:
+            dues = [
+                due
+                for topic in self._topics()
+                for subscription in topic.all_subscriptions()
+                if (due := subscription.next_due()) is not None
+            ]
+        return min(dues) if dues else None
+
+    def complete(self, job: Job, answer: Answer) -> DeliveryAttempt | None:
+        """Apply `answer` to the broker; the attempt, for deliveries."""
+        response = answer if isinstance(answer, WireResponse) else None
+        error = answer if isinstance(answer, str) else None
+        with self._broker.lock:
+            now = self._broker.clock.now()
+            subscription = job.subscription
+            if job.batch is None:
+                accepted = response is not None and (
+                    validation_accepted(response, job.validation)
+                    if job.validation is not None
+                    else abuse_protection_accepted(response)
+                )
+                subscription.validation = "succeeded" if accepted else "failed"
+                self._record(job, now, "validate", response, error, accepted)
+                return None
+            attempt = subscription.settle(
+                job.batch, response.status if response else None, now, error
+            )
+            self._record(job, now, "deliver", response, error, attempt.outcome == "Succeeded")
+            return attempt
+
+    def _record(
+        self,
+        job: Job,
+        now: float,
+        operation: str,
+        response: WireResponse | None,
+        error: str | None,
+        succeeded: bool,
+    ) -> None:
+        events = [pending.event for pending in job.batch or []]
+        self._broker.journal.record(
+            JournalEntry(
+                now,
+                operation,
+                job.topic.host,
+                job.topic.name,
+                job.subscription.name,
+                items=tuple(
+                    JournalItem(
+                        event_id=str(event.get("id")),
+                        event_type=str(event.get("eventType") or event.get("type")),
+                        delivery_count=pending.attempts,
+                        outcome="ok" if succeeded else "failed",
+                    )
+                    for event, pending in zip(events, job.batch or [], strict=True)
+                ),
+                status=response.status if response else 0,
+                detail=error or ("accepted" if succeeded else "refused"),
+            )
+        )
+
+    def run(self, *, drain: bool) -> Generator[Job, Answer, list[DeliveryAttempt]]:
+        """Yield every due request and take its answer; with `drain`, jump the clock
+        through the retry schedule until nothing is pending."""
+        attempts: list[DeliveryAttempt] = []
+        while True:
+            jobs = self._due()
+            for job in jobs:
+                answer = yield job
+                attempt = self.complete(job, answer)
+                if attempt is not None:
+                    attempts.append(attempt)
+            if not drain:
+                return attempts
+            next_due = self._next_due()
+            if next_due is None or (next_due <= self._broker.clock.now() and not jobs):
+                return attempts
+            self._broker.clock.advance_to(next_due)
+
+    def deliver(self, *, drain: bool = False) -> list[DeliveryAttempt]:
+        """Run the deliveries (sync destinations, or ASGI apps outside an event loop)."""
+        steps = self.run(drain=drain)
+        try:
+            job = next(steps)
+            while True:
+                job = steps.send(send(_webhook(job.subscription), job.request))
+        except StopIteration as finished:
+            return finished.value  # type: ignore[no-any-return]
+
+    async def deliver_async(self, *, drain: bool = False) -> list[DeliveryAttempt]:
+        """Run the deliveries from async code; every kind of destination works."""
+        steps = self.run(drain=drain)
+        try:
+            job = next(steps)
+            while True:
+                job = steps.send(await send_async(_webhook(job.subscription), job.request))
+        except StopIteration as finished:
+            return finished.value  # type: ignore[no-any-return]

@@ -1,0 +1,166 @@
+"""Sending what Event Grid pushes to a destination: an ASGI or WSGI app, a callable,
+or a real URL. Every kind becomes an httpx transport, so one code path serves all."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .._errors import UsageError, docs
+from .._wire import WireRequest, WireResponse
+
+DELIVERY_TIMEOUT = 30.0
+KINDS = ("asgi", "wsgi", "callable", "url")
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where a push subscription delivers, and how to reach it.
+
+    `target` is an ASGI app (FastAPI, Starlette, an Azure Functions-style handler),
+    a WSGI app (Flask, Django), a callable taking an `httpx.Request` and returning an
+    `httpx.Response` (sync or async), or a URL string. `kind` is detected when left
+    out. `url` is the address requests are made to: its path reaches the app's route.
+    """
+
+    target: Any
+    url: str = "https://webhook.test/api/events"
+    kind: str | None = None
+
+    @property
+    def resolved_kind(self) -> str:
+        if self.kind is not None:
+            if self.kind not in KINDS:
+                raise UsageError(
+                    f"Webhook kind must be one of {', '.join(KINDS)}; got {self.kind!r}."
+                )
+            return self.kind
+        return detect_kind(self.target)
+
+    @property
+    def address(self) -> str:
+        return self.target if isinstance(self.target, str) else self.url
+
+
+def detect_kind(target: Any) -> str:
+    """ "url", "asgi" (async, 3 arguments), "wsgi" (2 arguments) or "callable" (1)."""
+    if isinstance(target, str):
+        return "url"
+    if not callable(target):
+        raise UsageError(
+            f"A webhook destination must be an ASGI or WSGI app, a callable or a URL; got "
+            f"{target!r}. See {docs('guide/webhooks/#destinations')}"
+        )
+    call = target if inspect.isfunction(target) or inspect.ismethod(target) else target.__call__
+    try:
+        parameters = len(inspect.signature(call).parameters)
+    except (TypeError, ValueError):  # pragma: no cover - builtins without signatures
+        parameters = 1
+    if parameters >= 3 and inspect.iscoroutinefunction(call):
+        return "asgi"
+    if parameters == 2:
+        return "wsgi"
+    return "callable"
+
+
+def _request(request: WireRequest) -> httpx.Request:
+    return httpx.Request(
+        request.method, request.url, headers=dict(request.headers), content=request.body
+    )
+
+
+def _wire(response: httpx.Response) -> WireResponse:
+    return WireResponse(response.status_code, dict(response.headers), response.content)
+
+
+def _sync_transport(webhook: Webhook) -> httpx.BaseTransport:
+    kind = webhook.resolved_kind
+    if kind == "wsgi":
+        return httpx.WSGITransport(app=webhook.target)
+    if kind == "callable":
+        return httpx.MockTransport(_sync_handler(webhook.target))
+    return httpx.HTTPTransport()
+
+
+def _async_transport(webhook: Webhook) -> httpx.AsyncBaseTransport:
+    kind = webhook.resolved_kind
+    if kind == "asgi":
+        return httpx.ASGITransport(app=webhook.target)
+    if kind == "callable":
+        return httpx.MockTransport(_async_handler(webhook.target))
+    return httpx.AsyncHTTPTransport()
+
+
+def _coerce(result: Any) -> httpx.Response:
+    """A callable may answer an `httpx.Response`, a status code, a JSON body, or None."""
+    if isinstance(result, httpx.Response):
+        return result
+    if result is None:
+        return httpx.Response(200)
+    if isinstance(result, int):
+        return httpx.Response(result)
+    return httpx.Response(200, json=result)
+
+
+def _sync_handler(handler: Callable[[httpx.Request], Any]) -> Callable[[httpx.Request], Any]:
+    def run(request: httpx.Request) -> httpx.Response:
+        result = handler(request)
+        if inspect.isawaitable(result):
+            result = asyncio.run(_awaited(result))
+        return _coerce(result)
+
+    return run
+
+
+def _async_handler(handler: Callable[[httpx.Request], Any]) -> Callable[[httpx.Request], Any]:
+    async def run(request: httpx.Request) -> httpx.Response:
+        result = handler(request)
+        if inspect.isawaitable(result):
+            result = await result
+        return _coerce(result)
+
+    return run
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _failed(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def send(webhook: Webhook, request: WireRequest) -> WireResponse | str:
+    """Send `request` to the destination; a string says why no response came."""
+    if webhook.resolved_kind == "asgi":
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(send_async(webhook, request))
+        raise UsageError(
+            "An ASGI destination is called through the event loop: inside async code use "
+            f"`await eventgrid.deliver_async()`. See {docs('guide/webhooks/#delivering')}"
+        )
+    try:
+        with httpx.Client(transport=_sync_transport(webhook), timeout=DELIVERY_TIMEOUT) as client:
+            return _wire(client.send(_request(request)))
+    except httpx.HTTPError as error:
+        return _failed(error)
+
+
+async def send_async(webhook: Webhook, request: WireRequest) -> WireResponse | str:
+    """The async twin of `send()`; WSGI apps run as they are, synchronously."""
+    if webhook.resolved_kind == "wsgi":
+        return send(webhook, request)
+    try:
+        async with httpx.AsyncClient(
+            transport=_async_transport(webhook), timeout=DELIVERY_TIMEOUT
+        ) as client:
+            return _wire(await client.send(_request(request)))
+    except httpx.HTTPError as error:
+        return _failed(error)
