@@ -1,0 +1,173 @@
+"""The worker settles every event the way its outcome calls for.
+
+Most tests run twice, with the asyncio `OrderWorker` and with `SyncOrderWorker`
+(see the `worker` fixture). Time is the fake's virtual clock: a receive that waits
+for a release delay or a lock to expire moves it at once, so nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+from azure.core.messaging import CloudEvent
+from azure.eventgrid import EventGridPublisherClient
+from orders import ORDER_CREATED, OrderWorker, SyncOrderWorker, TransientError, order_created_event
+from support import MAX_DELIVERY_REASON, ORDER_PROCESSOR, ORDERS_TOPIC, REJECTED_REASON, an_order
+
+pytestmark = pytest.mark.eventgrid(topic=ORDERS_TOPIC, subscription=ORDER_PROCESSOR)
+
+
+async def test_a_processed_order_is_acknowledged(
+    publish_orders, process_batch, fulfilment, subscription
+):
+    [event_id] = await publish_orders("order-1")
+
+    report = await process_batch()
+
+    assert report.acknowledged == [event_id]
+    assert fulfilment.fulfilled == ["order-1"]
+    assert [event.id for event in subscription.acknowledged] == [event_id]
+    assert subscription.available == subscription.locked == []
+
+
+@pytest.mark.parametrize(
+    "error", [TransientError("warehouse unavailable"), RuntimeError("a bug")], ids=repr
+)
+async def test_a_failed_order_is_released_and_redelivered_after_the_delay(
+    error, eventgrid, publish_orders, process_batch, fulfilment, subscription
+):
+    fulfilment.fail("order-1", error)
+    [event_id] = await publish_orders("order-1")
+
+    first = await process_batch()
+
+    assert first.released == [event_id]
+    [released] = subscription.released
+    assert (released.id, released.release_delay) == (event_id, 60)
+    assert [event.id for event in subscription.delayed] == [event_id]
+
+    second = await process_batch()  # waits out the release delay on the virtual clock
+
+    assert second.acknowledged == [event_id]
+    assert eventgrid.clock.now() == 60
+    [acknowledged] = subscription.acknowledged
+    assert acknowledged.delivery_count == 2
+    assert fulfilment.attempts == ["order-1", "order-1"]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "data"),
+    [
+        (ORDER_CREATED, {"order_id": "order-9", "customer_id": "customer-7", "lines": []}),
+        (ORDER_CREATED, "not an order"),
+        ("Order.Deleted", an_order("order-9").to_dict()),
+    ],
+    ids=["no-lines", "not-an-object", "unexpected-type"],
+)
+async def test_a_poison_message_is_rejected_and_dead_lettered(
+    event_type, data, eventgrid_publisher, process_batch, fulfilment, subscription
+):
+    poison = CloudEvent(source="/services/legacy", type=event_type, data=data)
+    await eventgrid_publisher.send([poison])
+
+    report = await process_batch()
+
+    assert report.rejected == [poison.id]
+    assert fulfilment.attempts == []
+    assert [event.id for event in subscription.rejected] == [poison.id]
+    [dead] = subscription.dead_lettered
+    assert (dead.id, dead.dead_letter_reason) == (poison.id, REJECTED_REASON)
+
+
+async def test_an_event_whose_worker_died_is_redelivered_when_its_lock_expires(
+    eventgrid, eventgrid_consumer, publish_orders, process_batch, subscription
+):
+    [event_id] = await publish_orders("order-1")
+    # Another replica receives the event and dies before settling it.
+    [abandoned] = await eventgrid_consumer.receive(max_events=1)
+
+    report = await process_batch()  # waits until the lock expires
+
+    assert report.acknowledged == [event_id]
+    assert eventgrid.clock.now() == subscription.settings.lock_duration == 60
+    [expired] = subscription.expired_locks
+    assert expired.lock_token == abandoned.broker_properties.lock_token
+    assert subscription.acknowledged[0].delivery_count == 2
+
+
+async def test_processing_that_outlasts_the_lock_loses_it_and_the_order_comes_back(
+    eventgrid, publish_orders, process_batch, fulfilment, subscription
+):
+    fulfilment.stall("order-1", eventgrid, seconds=61)
+    [event_id] = await publish_orders("order-1")
+
+    first = await process_batch()
+
+    assert (first.acknowledged, first.lost) == ([], [event_id])
+    assert [event.id for event in subscription.expired_locks] == [event_id]
+
+    second = await process_batch()
+
+    assert second.acknowledged == [event_id]
+    # At-least-once delivery: the handler saw the order twice, so it must be idempotent.
+    assert fulfilment.fulfilled == ["order-1", "order-1"]
+
+
+@pytest.mark.eventgrid(max_delivery_count=3)
+async def test_an_order_that_keeps_failing_is_dead_lettered_after_max_deliveries(
+    eventgrid, publish_orders, process_batch, fulfilment, subscription
+):
+    fulfilment.fail("order-1", *[TransientError("warehouse unavailable")] * 3)
+    [event_id] = await publish_orders("order-1")
+
+    reports = [await process_batch() for _ in range(3)]
+
+    assert [report.released for report in reports] == [[event_id]] * 3
+    assert eventgrid.clock.now() == 120  # two release delays of 60 s
+    [dead] = subscription.dead_lettered
+    assert (dead.id, dead.delivery_count, dead.dead_letter_reason) == (
+        event_id,
+        3,
+        MAX_DELIVERY_REASON,
+    )
+    assert subscription.available == subscription.delayed == []
+
+
+def drained(subscription) -> bool:
+    return not (subscription.available or subscription.delayed or subscription.locked)
+
+
+async def test_the_worker_loop_drains_the_subscription(
+    eventgrid, settings, publish_orders, eventgrid_publisher, fulfilment, subscription
+):
+    fulfilment.fail("order-3", TransientError("warehouse unavailable"))
+    await publish_orders("order-1", "order-2", "order-3")
+    await eventgrid_publisher.send([CloudEvent(source="/x", type=ORDER_CREATED, data={})])
+
+    async with OrderWorker(settings, fulfilment) as worker:
+        loop = asyncio.create_task(worker.run())
+        await eventgrid.until(lambda: drained(subscription))
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+
+    assert sorted(fulfilment.fulfilled) == ["order-1", "order-2", "order-3"]
+    assert len(subscription.acknowledged) == 3
+    assert len(subscription.dead_lettered) == 1
+    assert eventgrid.clock.now() == 60  # order-3 came back after its release delay
+
+
+def test_the_sync_worker_runs_until_told_to_stop(
+    eventgrid, settings, eventgrid_publisher_sync: EventGridPublisherClient, subscription
+):
+    eventgrid_publisher_sync.send([order_created_event(an_order(f"order-{i}")) for i in (1, 2)])
+    handled = []
+
+    with SyncOrderWorker(settings, lambda order: handled.append(order.order_id)) as worker:
+        worker.run(stop=lambda: drained(subscription))
+
+    assert handled == ["order-1", "order-2"]
+    assert [event.data["order_id"] for event in subscription.acknowledged] == handled
+    assert eventgrid.clock.now() == 0
