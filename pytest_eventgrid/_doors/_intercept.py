@@ -8,10 +8,13 @@ last one:
   transport a client has (requests, aiohttp, a custom one, or one built before the
   fake started), a request for a served host goes to the fake's transport instead,
   and the pipeline context's transport is swapped too, so the retry policy's backoff
-  sleeps on the fake clock. Other hosts go to the client's own transport untouched.
+  sleeps on the fake clock. Other hosts go to the client's own transport untouched,
+  and so does a client that was given a fake's transport explicitly: it keeps the
+  fake it chose, even inside a nested one.
 - a respx router (the `httpx` mocker), for code that calls the REST API with raw
-  `httpx` clients. It answers served hosts and passes everything else on, to a
-  user's own respx routes or to the network.
+  `httpx` clients. It answers served hosts and hands everything else on: to a
+  user's own respx routers when there are any (which answer or refuse it), else to
+  the network.
 
 Active fakes form a stack: the innermost one that serves a host answers it.
 """
@@ -98,7 +101,7 @@ def is_installed() -> bool:
 def _sync_send(runner: _TransportRunner, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
     target = target_for(request.http_request.url)
     original = _originals["sync"]
-    if target is None:
+    if target is None or isinstance(runner._sender, EventGridTransport):
         return original(runner, request)  # type: ignore[no-any-return]
     transport = target.transport()
     request.context.transport = transport
@@ -108,7 +111,7 @@ def _sync_send(runner: _TransportRunner, request: PipelineRequest) -> PipelineRe
 async def _async_send(runner: _AsyncTransportRunner, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
     target = target_for(request.http_request.url)
     original = _originals["async"]
-    if target is None:
+    if target is None or isinstance(runner._sender, AsyncEventGridTransport):
         return await original(runner, request)  # type: ignore[no-any-return]
     transport = target.async_transport()
     request.context.transport = transport
@@ -139,10 +142,8 @@ class _EventGridRouter(respx.MockRouter):
         target = target_for(str(request.url))
         if target is not None:
             return target
-        routers = Mocker.registry["httpx"].routers
-        later = routers[routers.index(self) + 1 :] if self in routers else []
-        if later:
-            # Another router registered after ours may answer it.
+        if any(router is not self for router in Mocker.registry["httpx"].routers):
+            # Someone else's respx router is active: let it answer or refuse.
             raise AllMockedAssertionError(f"not an Event Grid request: {request!r}")
         raise PassThrough("not an Event Grid request", request=request, origin=cast(Any, None))
 
