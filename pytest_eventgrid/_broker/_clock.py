@@ -52,20 +52,27 @@ class Clock:
         """
         if isinstance(seconds, timedelta):
             seconds = seconds.total_seconds()
-        if seconds < 0:
-            raise UsageError(f"Clock.advance() takes a duration >= 0, got {seconds!r}.")
-        return self.advance_to(self._now + seconds)
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds >= 0:
+            raise UsageError(f"Clock.advance() takes seconds >= 0 or a timedelta, got {seconds!r}.")
+        duration = float(seconds)
+        # Read and move under one lock, so that advances from several threads add up.
+        return self._move(lambda now: now + duration)
 
     def advance_to(self, instant: float) -> float:
         """Move the clock to `instant` (seconds); earlier instants are ignored."""
+        return self._move(lambda now: float(instant))
+
+    def _move(self, to: Callable[[float], float]) -> float:
         with self._lock:
-            moved = instant > self._now
+            target = to(self._now)
+            moved = target > self._now
             if moved:
-                self._now = instant
+                self._now = target
+            now = self._now
             listeners = list(self._listeners) if moved else []
         for listener in listeners:
             listener()
-        return self._now
+        return now
 
     def add_listener(self, listener: AdvanceListener) -> None:
         """Call `listener()` after every forward move of the clock."""

@@ -172,7 +172,11 @@ class SubscriptionQueue:
 
     def tick(self, now: float) -> None:
         """Apply every timed transition due at `now`: lock expiry, end of release
-        delays, and time-to-live."""
+        delays, and time-to-live.
+
+        Each transition happens (and is recorded) at the instant it was due, however
+        late the operation that notices it comes.
+        """
         became_available = False
         while self._lock_expiry and self._lock_expiry[0][0] <= now:
             until, _, token = heapq.heappop(self._lock_expiry)
@@ -180,23 +184,23 @@ class SubscriptionQueue:
             if queued is None or queued.locked_until != until:
                 continue
             del self._locks[token]
-            self.expired_locks.append(self._snapshot(queued, now))
-            became_available |= self._return_to_queue(queued, now, delay=0.0)
+            became_available |= self._return_to_queue(queued, until, delay=0.0)
+            self.expired_locks.append(self._snapshot(queued, until, lock_token=token))
         while self._delayed and self._delayed[0][0] <= now:
             at, _, queued = heapq.heappop(self._delayed)
             if queued.state is State.DELAYED and queued.available_at == at:
-                if now >= queued.expires_at:
-                    self._dead_letter(queued, REASON_TIME_TO_LIVE, now)
+                if at >= queued.expires_at:
+                    self._dead_letter(queued, REASON_TIME_TO_LIVE, queued.expires_at)
                 else:
                     self._make_available(queued)
                     became_available = True
         while self._expiry and self._expiry[0][0] <= now:
-            _, _, queued = heapq.heappop(self._expiry)
+            expires_at, _, queued = heapq.heappop(self._expiry)
             if queued.state is State.AVAILABLE:
                 self._ready_count -= 1
-                self._dead_letter(queued, REASON_TIME_TO_LIVE, now)
+                self._dead_letter(queued, REASON_TIME_TO_LIVE, expires_at)
             elif queued.state is State.DELAYED:
-                self._dead_letter(queued, REASON_TIME_TO_LIVE, now)
+                self._dead_letter(queued, REASON_TIME_TO_LIVE, expires_at)
             # A locked event is checked when its lock ends.
         if became_available:
             self._notify()
@@ -263,15 +267,20 @@ class SubscriptionQueue:
         for result in results:
             if result.event is not None:
                 result.event.state = State.ACKNOWLEDGED
-                self.acknowledged.append(self._snapshot(result.event, now))
+                result.event.lock_token = None
+                self.acknowledged.append(
+                    self._snapshot(result.event, now, lock_token=result.lock_token)
+                )
         return results
 
     def reject(self, tokens: Iterable[str], now: float) -> list[TokenResult]:
         results = list(self._take(tokens, now))
         for result in results:
             if result.event is not None:
-                self.rejected.append(self._snapshot(result.event, now))
                 self._dead_letter(result.event, REASON_REJECTED, now)
+                self.rejected.append(
+                    self._snapshot(result.event, now, lock_token=result.lock_token)
+                )
         return results
 
     def release(self, tokens: Iterable[str], now: float, delay: float) -> list[TokenResult]:
@@ -279,8 +288,12 @@ class SubscriptionQueue:
         became_available = False
         for result in results:
             if result.event is not None:
-                self.released.append(self._snapshot(result.event, now, release_delay=delay))
                 became_available |= self._return_to_queue(result.event, now, delay)
+                self.released.append(
+                    self._snapshot(
+                        result.event, now, release_delay=delay, lock_token=result.lock_token
+                    )
+                )
         if became_available:
             self._notify()
         return results
@@ -335,13 +348,19 @@ class SubscriptionQueue:
     # -- views -----------------------------------------------------------------------
 
     def _snapshot(
-        self, queued: QueuedEvent, now: float, release_delay: float | None = None
+        self,
+        queued: QueuedEvent,
+        now: float,
+        release_delay: float | None = None,
+        lock_token: str | None = None,
     ) -> Snapshot:
+        """The event as it is now; history entries pass the `lock_token` they settled
+        or lost, and are taken after the transition, so `state` is the outcome."""
         return Snapshot(
             event=queued.event,
             delivery_count=queued.delivery_count,
             state=queued.state,
-            lock_token=queued.lock_token,
+            lock_token=lock_token or queued.lock_token,
             locked_until=queued.locked_until if queued.state is State.LOCKED else None,
             available_at=queued.available_at if queued.state is State.DELAYED else None,
             release_delay=release_delay,

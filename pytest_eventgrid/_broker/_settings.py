@@ -42,6 +42,8 @@ class SubscriptionSettings:
     dead_letter: bool = True
 
     def __post_init__(self) -> None:
+        for name in ("lock_duration", "time_to_live"):
+            object.__setattr__(self, name, seconds(getattr(self, name), name))
         low, high = LOCK_DURATION_RANGE
         if not low <= self.lock_duration <= high:
             raise UsageError(
@@ -64,6 +66,14 @@ class SubscriptionSettings:
                 "time_to_live must be between 60 seconds and 7 days, as on the service; "
                 f"got {self.time_to_live:g} seconds. See {docs('guide/#topology')}"
             )
+        if self.time_to_live < self.lock_duration:
+            raise UsageError(
+                f"time_to_live ({self.time_to_live:g} seconds) must be at least the "
+                f"lock_duration ({self.lock_duration:g} seconds), as on the service. "
+                f"See {docs('guide/#topology')}"
+            )
+        if not isinstance(self.dead_letter, bool):
+            raise UsageError(f"dead_letter takes True or False, got {self.dead_letter!r}.")
 
     def updated(self, **changes: Any) -> SubscriptionSettings:
         """A copy with `changes` applied and checked."""

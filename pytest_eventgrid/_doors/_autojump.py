@@ -10,10 +10,17 @@ rescheduling while receives wait:
 - when the loop has stayed idle for two passes (so pending I/O was polled once),
   it jumps the clock to the earliest instant any waiter cares about, and wakes
   every waiter to look again;
-- if a real timer of someone else's (an `asyncio.sleep`, a `wait_for` timeout) is
-  due before that instant, it lets that real time pass instead, and the virtual
-  clock keeps pace, so a task that sleeps while holding a lock never finds it
-  expired by a jump.
+- if a real timer of someone else's (an `asyncio.sleep`, a `call_later`) is due
+  before that instant, it lets that real time pass instead, and the virtual clock
+  keeps pace, so a task that sleeps while holding a lock never finds it expired by
+  a jump;
+- timers that only cut a wait short (`asyncio.wait_for`, `asyncio.timeout`,
+  `asyncio.wait(timeout=)`, anyio cancel scopes, `async_timeout`) are hang guards,
+  not work that takes time: the clock does not wait for them, so a guard around a
+  long-poll never fires in a passing run.
+
+Each coordinator ignores the checks of every coordinator (two fakes in one loop
+each have one), else each would see the other's check as work and never jump.
 """
 
 from __future__ import annotations
@@ -32,7 +39,17 @@ Wake = Callable[[], None]
 _coordinators: weakref.WeakKeyDictionary[Clock, weakref.WeakKeyDictionary[Any, AsyncAutojump]] = (
     weakref.WeakKeyDictionary()
 )
-_own_timers: weakref.WeakSet[asyncio.TimerHandle] = weakref.WeakSet()
+# The checks and timers of every coordinator: neither is work that time must wait for.
+_own_handles: weakref.WeakSet[asyncio.Handle] = weakref.WeakSet()
+# Callbacks of the timers that only end a wait early (see the module docstring).
+_DEADLINE_CALLBACKS = frozenset(
+    {
+        "_release_waiter",  # asyncio.wait_for (3.10, 3.11) and asyncio.wait
+        "Timeout._on_timeout",  # asyncio.timeout (3.11+, and wait_for on 3.12+), async_timeout
+        "as_completed.<locals>._on_timeout",  # asyncio.as_completed
+        "CancelScope._timeout",  # anyio.fail_after / move_on_after
+    }
+)
 
 
 def serve(service: EventGridService, clock: Clock, request: WireRequest) -> WireResponse:
@@ -163,7 +180,11 @@ class AsyncAutojump:
             self._timer = None
             self._keep_pace()
         if self._check is None:
-            self._check = self._loop.call_soon(self._run_check)
+            self._call_check()
+
+    def _call_check(self) -> None:
+        self._check = self._loop.call_soon(self._run_check)
+        _own_handles.add(self._check)
 
     def _keep_pace(self) -> None:
         elapsed = self._loop.time() - self._timer_started
@@ -176,11 +197,11 @@ class AsyncAutojump:
             return
         if _ready_callbacks(self._loop):
             self._idle_passes = 0
-            self._check = self._loop.call_soon(self._run_check)
+            self._call_check()
             return
         self._idle_passes += 1
         if self._idle_passes < self.IDLE_PASSES:
-            self._check = self._loop.call_soon(self._run_check)
+            self._call_check()
             return
         self._idle_passes = 0
         target = min(waiter.target for waiter in self._waiters)
@@ -188,7 +209,7 @@ class AsyncAutojump:
         if real_delay is not None and self._clock.now() + real_delay < target:
             self._timer_started = self._loop.time()
             self._timer = self._loop.call_later(real_delay, self._after_real_wait)
-            _own_timers.add(self._timer)
+            _own_handles.add(self._timer)
             return
         self._clock.advance_to(target)
         if self._clock.now() >= target:
@@ -201,19 +222,28 @@ class AsyncAutojump:
 
 
 def _ready_callbacks(loop: asyncio.AbstractEventLoop) -> int:
+    """How many callbacks are ready to run, not counting the coordinators' checks."""
     ready = getattr(loop, "_ready", None)
-    return len(ready) if ready is not None else 0
+    if not ready:
+        return 0
+    return sum(1 for handle in ready if handle not in _own_handles)
+
+
+def _is_deadline(handle: asyncio.TimerHandle) -> bool:
+    """Whether `handle` is a timeout that only cuts a wait short."""
+    return getattr(getattr(handle, "_callback", None), "__qualname__", None) in _DEADLINE_CALLBACKS
 
 
 def _next_foreign_timer(loop: asyncio.AbstractEventLoop) -> float | None:
-    """Seconds until the earliest live timer that is not the autojump's own."""
+    """Seconds until the earliest live timer that is neither a coordinator's own nor
+    a timeout."""
     scheduled = getattr(loop, "_scheduled", None)
     if not scheduled:
         return None
     due: list[float] = [
         handle.when()
         for handle in scheduled
-        if not handle.cancelled() and handle not in _own_timers
+        if not handle.cancelled() and handle not in _own_handles and not _is_deadline(handle)
     ]
     if not due:
         return None

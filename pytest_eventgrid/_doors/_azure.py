@@ -57,18 +57,27 @@ class _ClosedStream:
         return None
 
 
+class _AsyncClosedStream:
+    """The same for async responses, whose `close()` azure-core awaits."""
+
+    async def close(self) -> None:
+        return None
+
+
 def _no_stream(**_: Any) -> Iterable[bytes]:
     return iter(())
 
 
-def _response_arguments(request: AzureRequest, wire: WireResponse) -> dict[str, Any]:
+def _response_arguments(
+    request: AzureRequest, wire: WireResponse, internal_response: object
+) -> dict[str, Any]:
     try:
         reason = HTTPStatus(wire.status).phrase
     except ValueError:
         reason = ""
     return {
         "request": request,
-        "internal_response": _ClosedStream(),
+        "internal_response": internal_response,
         "status_code": wire.status,
         "reason": reason,
         "content_type": wire.headers.get("Content-Type"),
@@ -81,7 +90,7 @@ class FakeHttpResponse(HttpResponseImpl):
     """A sync azure-core response whose body is already in memory."""
 
     def __init__(self, request: AzureRequest, wire: WireResponse) -> None:
-        super().__init__(**_response_arguments(request, wire))
+        super().__init__(**_response_arguments(request, wire, _ClosedStream()))
         self._content = wire.body
         self._is_stream_consumed = True
 
@@ -90,6 +99,6 @@ class FakeAsyncHttpResponse(AsyncHttpResponseImpl):
     """An async azure-core response whose body is already in memory."""
 
     def __init__(self, request: AzureRequest, wire: WireResponse) -> None:
-        super().__init__(**_response_arguments(request, wire))
+        super().__init__(**_response_arguments(request, wire, _AsyncClosedStream()))
         self._content = wire.body
         self._is_stream_consumed = True
