@@ -25,7 +25,9 @@ class Clock:
     """
 
     def __init__(self, *, start: datetime | None = None, autojump: bool = True) -> None:
-        self._start = (start or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        # The default start is a whole second, so virtual seconds and Date headers align.
+        default = datetime.now(timezone.utc).replace(microsecond=0)
+        self._start = (start or default).astimezone(timezone.utc)
         self._now = 0.0
         self._lock = threading.Lock()
         self._listeners: list[AdvanceListener] = []

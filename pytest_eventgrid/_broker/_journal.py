@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,9 @@ class JournalItem:
     lock_token: str | None = None
     delivery_count: int | None = None
     outcome: str = "ok"
+
+    def with_outcome(self, outcome: str) -> JournalItem:
+        return replace(self, outcome=outcome)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
@@ -9,7 +10,7 @@ from typing import TypeVar
 from ._clock import Clock
 from ._ids import IdGenerator
 from ._journal import Journal, JournalEntry, JournalItem
-from ._queue import Delivery, Event, SubscriptionQueue, TokenResult
+from ._queue import Delivery, Event, Snapshot, SubscriptionQueue, TokenResult
 from ._settings import SubscriptionSettings
 
 T = TypeVar("T")
@@ -92,10 +93,35 @@ class Namespace:
         created = owner.subscriptions[name] = SubscriptionQueue(
             name, settings or self.defaults, self._broker.ids, now
         )
+        created.on_transition = functools.partial(self._record_transition, topic, name)
         self._broker.journal.record(
             JournalEntry(now, "create_subscription", self.name, topic, name)
         )
         return created
+
+    def _record_transition(
+        self, topic: str, subscription: str, transition: str, snapshot: Snapshot
+    ) -> None:
+        outcome = {
+            "lock_expired": "available again",
+            "dead_lettered": f"dead-lettered: {snapshot.dead_letter_reason}",
+            "dropped": f"dropped: {snapshot.dead_letter_reason}",
+        }.get(transition, transition)
+        self._broker.journal.record(
+            JournalEntry(
+                snapshot.time,
+                transition,
+                self.name,
+                topic,
+                subscription,
+                items=(
+                    _event_item(
+                        snapshot.event, snapshot.lock_token, snapshot.delivery_count
+                    ).with_outcome(outcome),
+                ),
+                status=0,  # no request: time passed
+            )
+        )
 
     # -- operations (callers hold the broker lock) -------------------------------------
 

@@ -128,6 +128,8 @@ class SubscriptionQueue:
         self._lock_expiry: list[tuple[float, int, str]] = []
         self._expiry: list[tuple[float, int, QueuedEvent]] = []
         self._listeners: list[Listener] = []
+        # Told of what happens without a request: lock expiry, dead letters.
+        self.on_transition: Callable[[str, Snapshot], None] | None = None
         self.acknowledged: list[Snapshot] = []
         self.released: list[Snapshot] = []
         self.rejected: list[Snapshot] = []
@@ -185,7 +187,10 @@ class SubscriptionQueue:
                 continue
             del self._locks[token]
             became_available |= self._return_to_queue(queued, until, delay=0.0)
-            self.expired_locks.append(self._snapshot(queued, until, lock_token=token))
+            expired = self._snapshot(queued, until, lock_token=token)
+            self.expired_locks.append(expired)
+            if queued.state in PENDING:  # a dead letter was on the timeline already
+                self._emit("lock_expired", expired)
         while self._delayed and self._delayed[0][0] <= now:
             at, _, queued = heapq.heappop(self._delayed)
             if queued.state is State.DELAYED and queued.available_at == at:
@@ -340,10 +345,18 @@ class SubscriptionQueue:
         queued.dead_letter_reason = reason
         if self.settings.dead_letter:
             queued.state = State.DEAD_LETTERED
-            self.dead_lettered.append(self._snapshot(queued, now))
+            letter = self._snapshot(queued, now)
+            self.dead_lettered.append(letter)
         else:
             queued.state = State.DROPPED
-            self.dropped.append(self._snapshot(queued, now))
+            letter = self._snapshot(queued, now)
+            self.dropped.append(letter)
+        if reason != REASON_REJECTED:  # a reject is on the timeline already
+            self._emit(queued.state.value, letter)
+
+    def _emit(self, transition: str, snapshot: Snapshot) -> None:
+        if self.on_transition is not None:
+            self.on_transition(transition, snapshot)
 
     # -- views -----------------------------------------------------------------------
 

@@ -65,7 +65,8 @@ async def serve_async(
     result = service.handle(request)
     if isinstance(result, LongPoll):
         return await wait_async(result, clock)
-    await asyncio.sleep(0)  # a real transport yields while the bytes travel
+    if _ready_callbacks(asyncio.get_running_loop()):
+        await asyncio.sleep(0)  # a real transport yields while the bytes travel
     return result
 
 

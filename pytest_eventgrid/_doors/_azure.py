@@ -42,10 +42,16 @@ def _body_bytes(content: Any) -> bytes:
 def to_wire(request: AzureRequest) -> WireRequest:
     """The plain wire request for an azure-core request (rest or legacy)."""
     content = request.content if isinstance(request, HttpRequest) else request.data
+    headers = request.headers
+    lowered = (
+        dict(headers.lowerkey_items())
+        if isinstance(headers, CaseInsensitiveDict)
+        else {name.lower(): value for name, value in headers.items()}
+    )
     return WireRequest(
         method=request.method.upper(),
         url=request.url,
-        headers=dict(request.headers),
+        headers=lowered,
         body=_body_bytes(content),
     )
 

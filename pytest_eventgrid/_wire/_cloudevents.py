@@ -36,12 +36,23 @@ def too_large(limit: int) -> ServiceError:
     )
 
 
+# A timestamp already in the stored form, as the SDKs send it: UTC `Z`, at most 7
+# fraction digits, no trailing zero. Such a value is kept as it is.
+_CANONICAL_TIME = re.compile(
+    r"([0-9]{4})-(?:0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{0,6}[1-9])?Z"
+)
+
+
 def normalize_time(value: str) -> str:
     """Rewrite an RFC 3339 timestamp in UTC `Z` form, as the service stores it.
 
     The fraction is cut to 7 digits and loses its trailing zeros; a zero fraction
     disappears.
     """
+    canonical = _CANONICAL_TIME.fullmatch(value)
+    if canonical is not None and canonical[1] != "0000" and int(canonical[2]) <= 28:
+        return value
     match = _TIMESTAMP.fullmatch(value)
     if match is None:
         raise _invalid_time()
@@ -70,8 +81,11 @@ def _invalid_time() -> ServiceError:
     return bad_request("`time` must be a valid RFC 3339 timestamp")
 
 
-def validate(candidate: object) -> Event:
-    """Check one structured CloudEvent and return it as the service stores it."""
+def validate(candidate: object, *, size_checked: bool = False) -> Event:
+    """Check one structured CloudEvent and return it as the service stores it.
+
+    `size_checked` says the caller already knows the event is within the size limit.
+    """
     if not isinstance(candidate, dict):
         raise bad_request("Each CloudEvent must be a JSON object")
     for name in REQUIRED:
@@ -101,7 +115,7 @@ def validate(candidate: object) -> Event:
         encoded = event["data_base64"]
         if not isinstance(encoded, str) or not _is_base64(encoded):
             raise bad_request("`data_base64` must be a base64 string")
-    if len(_dumps(event)) > MAX_EVENT_BYTES:
+    if not size_checked and len(_dumps(event)) > MAX_EVENT_BYTES:
         raise too_large(MAX_EVENT_BYTES)
     return event
 
@@ -128,16 +142,19 @@ def _dumps(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def _not_json(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+_STRICT_JSON = json.JSONDecoder(parse_constant=_not_json)
+
+
 def parse_json(body: bytes) -> object:
     """A JSON document, strictly: `NaN` and `Infinity` are not JSON."""
     try:
-        return json.loads(body, parse_constant=_not_json)
+        return _STRICT_JSON.decode(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise bad_request(f"The request body is not valid JSON: {error}") from error
-
-
-def _not_json(name: str) -> object:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def parse_structured(body: bytes, *, batch: bool) -> list[Event]:
@@ -145,15 +162,18 @@ def parse_structured(body: bytes, *, batch: bool) -> list[Event]:
     if len(body) > MAX_REQUEST_BYTES:
         raise too_large(MAX_REQUEST_BYTES)
     document = parse_json(body)
+    # Re-encoding can grow a number at most fourfold ("1e9" -> "1000000000.0"), so a
+    # small enough body cannot hold an event over the limit.
+    size_checked = len(body) * 4 <= MAX_EVENT_BYTES
     if not batch:
-        return [validate(document)]
+        return [validate(document, size_checked=size_checked)]
     if not isinstance(document, list):
         raise bad_request("A CloudEvents batch must be a JSON array")
     if len(document) > MAX_EVENTS_PER_REQUEST:
         raise bad_request(
             f"A request may hold at most {MAX_EVENTS_PER_REQUEST} events; got {len(document)}"
         )
-    return [validate(candidate) for candidate in document]
+    return [validate(candidate, size_checked=size_checked) for candidate in document]
 
 
 def parse_binary(headers: Mapping[str, str], body: bytes) -> Event:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.utils import format_datetime
+from functools import lru_cache
 
 from .._errors import docs
 from ._http import WireRequest, WireResponse, json_response
@@ -31,8 +32,14 @@ def not_found(message: str) -> ServiceError:
     return ServiceError(404, "NotFound", message)
 
 
+@lru_cache(maxsize=64)
+def _http_date(second: datetime) -> str:
+    return format_datetime(second, usegmt=True)
+
+
 def http_date(instant: datetime) -> str:
-    return format_datetime(instant, usegmt=True)
+    """The `Date` header for `instant` (whole seconds, cached: the clock rarely moves)."""
+    return _http_date(instant.replace(microsecond=0))
 
 
 def timestamp_utc(instant: datetime) -> str:

@@ -5,8 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
+
+
+@lru_cache(maxsize=256)
+def _split_url(url: str) -> tuple[str, str, dict[str, list[str]]]:
+    """Host, decoded path and query of `url`; clients repeat URLs, so it is cached.
+    (Callers must not change the query dict.)"""
+    split = urlsplit(url)
+    return (
+        (split.hostname or "").lower(),
+        unquote(split.path),
+        parse_qs(split.query, keep_blank_values=True),
+    )
 
 
 @dataclass(frozen=True)
@@ -18,14 +30,9 @@ class WireRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
 
-    @cached_property
+    @property
     def _parts(self) -> tuple[str, str, dict[str, list[str]]]:
-        split = urlsplit(self.url)
-        return (
-            (split.hostname or "").lower(),
-            unquote(split.path),
-            parse_qs(split.query, keep_blank_values=True),
-        )
+        return _split_url(self.url)
 
     @property
     def host(self) -> str:

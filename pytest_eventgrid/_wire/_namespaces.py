@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .._broker import JournalEntry, Namespace, SubscriptionQueue, TokenResult
 from ._cloudevents import Event, is_binary_mode, parse_binary, parse_json, parse_structured
@@ -47,9 +48,14 @@ class Route:
 
 def match_route(request: WireRequest) -> Route | None:
     """The namespace operation that `request` addresses, if any."""
-    if request.method != "POST":
+    return _route(request.method, request.path)
+
+
+@lru_cache(maxsize=256)
+def _route(method: str, path: str) -> Route | None:
+    if method != "POST":
         return None
-    match = _ROUTE.fullmatch(request.path)
+    match = _ROUTE.fullmatch(path)
     if match is None:
         return None
     if match["publish"]:
@@ -175,7 +181,7 @@ class NamespaceApi:
         events = parse_publish(request)
         with self.broker.lock:
             self.namespace.publish(route.topic, events)
-        return json_response(200, {}, content_type="application/json")
+        return WireResponse(200, {"Content-Type": "application/json", "Content-Length": "2"}, b"{}")
 
     def _receive(self, request: WireRequest, route: Route) -> WireResult:
         max_events = _query_int(request, "maxEvents", DEFAULT_MAX_EVENTS, MAX_EVENTS_RANGE)

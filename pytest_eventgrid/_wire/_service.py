@@ -45,6 +45,7 @@ class EventGridService:
         self.broker = broker
         self._resolve = resolve
         self._resolve_basic = resolve_basic
+        self._date = (-1, "")  # the Date header of the last virtual second answered
 
     def handle(self, request: WireRequest) -> WireResult:
         route = match_route(request)
@@ -83,7 +84,10 @@ class EventGridService:
         return self._stamp(result)
 
     def _stamp(self, response: WireResponse) -> WireResponse:
-        response.headers.setdefault("Date", http_date(self.broker.clock.utcnow()))
+        second = int(self.broker.clock.now())
+        if self._date[0] != second:
+            self._date = (second, http_date(self.broker.clock.utcnow()))
+        response.headers.setdefault("Date", self._date[1])
         return response
 
     def _basic(self, request: WireRequest, topic: BasicTopic) -> WireResponse:

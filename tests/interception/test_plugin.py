@@ -131,17 +131,17 @@ def test_tests_never_see_each_others_state(project, options):
 
 
 REPORT = [
-    "t=    0.000s  create_topic        test-topic",
-    "t=    0.000s  create_subscription test-topic/test-subscription",
-    "t=    0.000s  create_topic        orders",
-    "t=    0.000s  create_subscription orders/billing",
-    "t=    0.000s  publish             orders                             200",
+    "t=    0.000s  create_topic        test-namespace: test-topic",
+    "t=    0.000s  create_subscription test-namespace: test-topic/test-subscription",
+    "t=    0.000s  create_topic        my-namespace: orders",
+    "t=    0.000s  create_subscription my-namespace: orders/billing",
+    "t=    0.000s  publish             my-namespace: orders                         200",
     "              id=A-1 type=Order.Created -> ok",
     "              id=A-2 type=Order.Created -> ok",
-    "t=    0.000s  receive             orders/billing                     200",
+    "t=    0.000s  receive             my-namespace: orders/billing                 200",
     "              id=A-1 type=Order.Created token=CiYKJD…I1uPYQ delivery=1 -> ok",
     "              id=A-2 type=Order.Created token=CiYKJD…dVQIH3 delivery=1 -> ok",
-    "t=    0.000s  acknowledge         orders/billing                     200",
+    "t=    0.000s  acknowledge         my-namespace: orders/billing                 200",
     "              id=A-1 type=Order.Created token=CiYKJD…I1uPYQ delivery=1 -> ok",
     "              id=A-2 type=Order.Created token=CiYKJD…dVQIH3 delivery=1 -> ok",
 ]
