@@ -13,6 +13,7 @@ from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
 from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
 from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
+from ._assertions import PublishedAssertions
 from ._broker import (
     Broker,
     Clock,
@@ -22,6 +23,7 @@ from ._broker import (
     SubscriptionSettings,
 )
 from ._broker._settings import SEVEN_DAYS
+from ._calls import Scope
 from ._doors import AsyncEventGridTransport, EventGridTransport, autojump_for
 from ._doors._autojump import waker
 from ._errors import UsageError, docs
@@ -39,8 +41,11 @@ EVENTGRID_DOMAIN = ".eventgrid.azure.net"
 Topology = Mapping[str, Iterable[str] | Mapping[str, Mapping[str, Any]]]
 
 
-class EventGrid:
+class EventGrid(PublishedAssertions):
     """An in-memory Azure Event Grid namespace that the real SDK clients talk to.
+
+    `calls`, `assert_published()` and `assert_not_published()` cover every topic
+    of every namespace the fake serves.
 
     Args:
         namespace: The namespace name, the first label of `endpoint`.
@@ -248,6 +253,9 @@ class EventGrid:
     def timeline(self) -> list[JournalEntry]:
         """Every operation the fake served, in order, with virtual times."""
         return self._broker.journal.entries()
+
+    def _scope(self) -> Scope:
+        return Scope(self._broker.journal)
 
     def format_timeline(self) -> str:
         """The timeline as text, as the pytest failure report shows it."""

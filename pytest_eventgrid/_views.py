@@ -7,7 +7,9 @@ from typing import Any, cast
 
 from azure.core.messaging import CloudEvent
 
+from ._assertions import PublishedAssertions, SubscriptionAssertions
 from ._broker import Namespace, Snapshot, State, SubscriptionQueue, SubscriptionSettings
+from ._calls import Scope
 
 
 class SubscriptionEvent(CloudEvent):  # type: ignore[type-arg]
@@ -56,19 +58,26 @@ def _events(snapshots: list[Snapshot]) -> list[SubscriptionEvent]:
     return [SubscriptionEvent.from_snapshot(snapshot) for snapshot in snapshots]
 
 
-class SubscriptionView:
+class SubscriptionView(SubscriptionAssertions):
     """One queue subscription of a namespace topic: its settings and its events by state.
 
     Each property returns a fresh list of `SubscriptionEvent`. `available`, `delayed`
     and `locked` show the queue now; `acknowledged`, `released`, `rejected`,
     `dead_lettered` and `expired_locks` are the history of those outcomes, oldest
     first.
+
+    `calls` and the `assert_*` helpers cover this subscription only; its
+    `assert_published()` looks at what was published to the topic while the
+    subscription existed.
     """
 
     def __init__(self, namespace: Namespace, topic: str, name: str) -> None:
         self._namespace = namespace
         self.topic = topic
         self.name = name
+
+    def _scope(self) -> Scope:
+        return Scope(self._namespace.broker.journal, self._namespace.name, self.topic, self.name)
 
     @property
     def _queue(self) -> SubscriptionQueue:
@@ -146,12 +155,19 @@ class SubscriptionView:
         return f"<SubscriptionView {self.topic}/{self.name}>"
 
 
-class TopicView:
-    """One namespace topic: what was published to it, and its subscriptions."""
+class TopicView(PublishedAssertions):
+    """One namespace topic: what was published to it, and its subscriptions.
+
+    `calls`, `assert_published()` and `assert_not_published()` cover this topic
+    and its subscriptions.
+    """
 
     def __init__(self, namespace: Namespace, name: str) -> None:
         self._namespace = namespace
         self.name = name
+
+    def _scope(self) -> Scope:
+        return Scope(self._namespace.broker.journal, self._namespace.name, self.name)
 
     @property
     def published(self) -> list[CloudEvent]:  # type: ignore[type-arg]

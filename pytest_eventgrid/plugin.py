@@ -13,6 +13,8 @@ from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublishe
 from ._eventgrid import EventGrid
 from ._markers import MARKER, MARKER_SIGNATURE, marker_settings
 from ._mock import mock_eventgrid
+from ._seed import SEED, report_section, seed_for
+from .factories import CloudEventFactory, EventGridEventFactory
 
 _USED = pytest.StashKey[EventGrid]()
 
@@ -26,6 +28,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="Leave the 'eventgrid' timeline section out of failure reports.",
     )
+    group.addoption(
+        "--eventgrid-seed",
+        help="Seed the ids and factories of every test (default: from each test's node id).",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,11 +43,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Add the fake's timeline to the report of a failed test that used it."""
+    """Add the test's seed and the fake's timeline to the report of a failed test."""
     report = yield
-    eventgrid = item.stash.get(_USED, None)
-    if report.failed and eventgrid is not None and not item.config.option.eventgrid_no_report:
-        report.sections.append(("eventgrid timeline", eventgrid.format_timeline()))
+    seed = item.stash.get(SEED, None)
+    if report.failed and seed is not None and not item.config.option.eventgrid_no_report:
+        section = report_section(seed, item.stash.get(_USED, None))
+        report.sections.append(("eventgrid timeline", section))
     return report
 
 
@@ -49,6 +56,7 @@ def pytest_runtest_makereport(
 def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
     """The fake Event Grid of this test, configured by `@pytest.mark.eventgrid`."""
     settings = marker_settings(request.node.iter_markers(MARKER))
+    settings["seed"] = seed_for(request.node)
     with mock_eventgrid(**settings) as fake:
         request.node.stash[_USED] = fake
         yield fake
@@ -80,3 +88,15 @@ def eventgrid_consumer_sync(eventgrid: EventGrid) -> Iterator[EventGridConsumerC
     """A sync `EventGridConsumerClient` for the default subscription."""
     with eventgrid.consumer() as client:
         yield client
+
+
+@pytest.fixture
+def cloud_event_factory(request: pytest.FixtureRequest) -> CloudEventFactory:
+    """Builds `CloudEvent`s with realistic fake values, seeded per test; `.batch(n)`."""
+    return CloudEventFactory(seed=seed_for(request.node))
+
+
+@pytest.fixture
+def eventgrid_event_factory(request: pytest.FixtureRequest) -> EventGridEventFactory:
+    """Builds `EventGridEvent`s with realistic fake values, seeded per test; `.batch(n)`."""
+    return EventGridEventFactory(seed=seed_for(request.node))

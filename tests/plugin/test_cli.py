@@ -1,0 +1,70 @@
+"""What `pytest --markers`, `--help` and `--fixtures` say about the plugin."""
+
+from __future__ import annotations
+
+import pytest
+
+from ._support import run
+
+FIXTURES = {
+    "eventgrid": "The fake Event Grid of this test, configured by `@pytest.mark.eventgrid`.",
+    "eventgrid_publisher": (
+        "An `azure.eventgrid.aio.EventGridPublisherClient` for the default topic."
+    ),
+    "eventgrid_consumer": (
+        "An `azure.eventgrid.aio.EventGridConsumerClient` for the default subscription."
+    ),
+    "eventgrid_publisher_sync": "A sync `EventGridPublisherClient` for the default topic.",
+    "eventgrid_consumer_sync": "A sync `EventGridConsumerClient` for the default subscription.",
+    "cloud_event_factory": (
+        "Builds `CloudEvent`s with realistic fake values, seeded per test; `.batch(n)`."
+    ),
+    "eventgrid_event_factory": (
+        "Builds `EventGridEvent`s with realistic fake values, seeded per test; `.batch(n)`."
+    ),
+}
+
+
+def test_markers_lists_the_eventgrid_signature(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--markers")
+
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.eventgrid(topic='test-topic', subscription='test-subscription', "
+            "topics=None, lock_duration=60, max_delivery_count=10, time_to_live=604800, "
+            "dead_letter=True, key=None, auto_create=True, autojump=True, "
+            "namespace='test-namespace', region='westus', seed=0): configure the fake Event "
+            "Grid of this test. See https://pytest-eventgrid.readthedocs.io/en/latest/guide/"
+            "#the-marker"
+        ]
+    )
+
+
+def test_help_shows_the_option_group(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+
+    result = run(pytester, "--help")
+
+    result.stdout.fnmatch_lines(
+        [
+            "fake Azure Event Grid (pytest-eventgrid):",
+            "  --eventgrid-no-report",
+            "    *Leave the 'eventgrid' timeline section out of failure reports.",
+            "  --eventgrid-seed=EVENTGRID_SEED",
+            "    *Seed the ids and factories of every test (default: from each test's node id).",
+            "",
+        ],
+        consecutive=True,
+    )
+
+
+def test_fixtures_lists_each_fixture_with_its_docstring(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--fixtures")
+
+    result.stdout.fnmatch_lines(["*- fixtures defined from pytest_eventgrid.plugin -*"])
+    for name, docstring in FIXTURES.items():
+        result.stdout.fnmatch_lines(
+            [f"{name} -- *plugin.py:*", f"    {docstring}"], consecutive=True
+        )
