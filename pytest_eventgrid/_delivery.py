@@ -71,15 +71,21 @@ class DeliveryEngine:
         job = self.handshake(topic, subscription)
         self.complete(job, send(_webhook(subscription), job.request))
 
+    def _handshakes(self) -> list[Job]:
+        with self._broker.lock:
+            return [
+                self.handshake(topic, subscription)
+                for topic in self._topics()
+                for subscription in topic.all_subscriptions()
+                if subscription.validation == "pending"
+            ]
+
     def _due(self) -> list[Job]:
         jobs: list[Job] = []
         with self._broker.lock:
             now = self._broker.clock.now()
             for topic in self._topics():
                 for subscription in topic.all_subscriptions():
-                    if subscription.validation == "pending":
-                        jobs.append(self.handshake(topic, subscription))
-                        continue
                     url = _webhook(subscription).address
                     for batch in subscription.due_batches(now):
                         request = notification(
@@ -159,6 +165,8 @@ class DeliveryEngine:
         """Yield every due request and take its answer; with `drain`, jump the clock
         through the retry schedule until nothing is pending."""
         attempts: list[DeliveryAttempt] = []
+        for handshake in self._handshakes():
+            self.complete(handshake, (yield handshake))
         while True:
             jobs = self._due()
             for job in jobs:

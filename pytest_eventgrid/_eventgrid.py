@@ -14,6 +14,7 @@ from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerC
 from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
 from ._assertions import PublishedAssertions
+from ._basic_views import BasicTopicView
 from ._broker import (
     Broker,
     Clock,
@@ -22,8 +23,11 @@ from ._broker import (
     Namespace,
     SubscriptionSettings,
 )
+from ._broker._basic import BasicTopic
+from ._broker._push import DeliveryAttempt
 from ._broker._settings import SEVEN_DAYS
 from ._calls import Scope
+from ._delivery import DeliveryEngine
 from ._doors import AsyncEventGridTransport, EventGridTransport, autojump_for
 from ._doors._autojump import waker
 from ._errors import UsageError, docs
@@ -35,8 +39,19 @@ DEFAULT_NAMESPACE = "test-namespace"
 DEFAULT_REGION = "westus"
 DEFAULT_TOPIC = "test-topic"
 DEFAULT_SUBSCRIPTION = "test-subscription"
-DEFAULT_KEY = "fake-access-key"
+# A valid base64 key, so `azure.eventgrid.generate_sas` can sign tokens with it.
+DEFAULT_KEY = "cHl0ZXN0LWV2ZW50Z3JpZC1mYWtlLWtleQ=="
 EVENTGRID_DOMAIN = ".eventgrid.azure.net"
+SCHEMAS = ("eventgrid", "cloudevents", "custom")
+
+
+def host_of(value: str) -> str:
+    """The lower-case host of a host name or URL (no port, no path)."""
+    hostname = urlsplit(value if "://" in value else f"https://{value}").hostname
+    if not hostname:
+        raise UsageError(f"{value!r} is not a host name or URL.")
+    return hostname.lower()
+
 
 Topology = Mapping[str, Iterable[str] | Mapping[str, Mapping[str, Any]]]
 
@@ -75,8 +90,8 @@ class EventGrid(PublishedAssertions):
         *,
         namespace: str = DEFAULT_NAMESPACE,
         region: str = DEFAULT_REGION,
-        topic: str = DEFAULT_TOPIC,
-        subscription: str = DEFAULT_SUBSCRIPTION,
+        topic: str | None = None,
+        subscription: str | None = None,
         topics: Topology | None = None,
         key: str | None = None,
         auto_create: bool = True,
@@ -98,13 +113,18 @@ class EventGrid(PublishedAssertions):
             time_to_live=time_to_live,
             dead_letter=dead_letter,
         )
-        self._service = EventGridService(self._broker, self._resolve)
+        self._service = EventGridService(self._broker, self._resolve, self._resolve_basic)
+        self._deliveries = DeliveryEngine(
+            self._broker, lambda: list(self._broker.basic_topics.values())
+        )
         self.namespace_name = namespace
+        self.region = region
         self.host = f"{namespace}.{region}-1{EVENTGRID_DOMAIN}".lower()
         self._default = self._namespace(self.host)
-        self.default_topic = topic
-        self.default_subscription = subscription
-        self.topic(topic).subscription(subscription)
+        self.default_topic = topic or DEFAULT_TOPIC
+        self.default_subscription = subscription or DEFAULT_SUBSCRIPTION
+        if topics is None or topic is not None or subscription is not None:
+            self.subscription()
         for topic_name, subscriptions in (topics or {}).items():
             self._declare(topic_name, subscriptions)
 
@@ -120,20 +140,55 @@ class EventGrid(PublishedAssertions):
             known = self._broker.namespaces.get(host)
         if known is not None:
             return known
-        if host.endswith(EVENTGRID_DOMAIN):
+        if not host.endswith(EVENTGRID_DOMAIN):
+            return None
+        if self._auto_create:
             return self._namespace(host)
-        return None
+        # Nothing is created for a host nobody declared: it has no topics, so every
+        # request gets the service's 404.
+        return Namespace(host, self._broker, auto_create=False, key=self._key)
+
+    def _resolve_basic(self, host: str, create: bool) -> BasicTopic | None:
+        with self._broker.lock:
+            known = self._broker.basic_topics.get(host)
+            if known is not None or not create or not self._auto_create:
+                return known
+            return self._basic(host, "topic", None) if self.serves(host) else None
+
+    def _basic(self, host: str, kind: str | None, schema: str | None) -> BasicTopic:
+        """The Basic topic of `host`, created as `kind` (default "topic") if new."""
+        with self._broker.lock:
+            topic = self._broker.basic_topics.get(host)
+            if topic is None:
+                topic = self._broker.basic_topics[host] = BasicTopic(
+                    host, kind=kind or "topic", schema=schema, key=self._key
+                )
+            elif kind is not None and kind != topic.kind:
+                raise UsageError(
+                    f"{host} is a {topic.kind} already; it cannot also be a {kind}. "
+                    f"See {docs('guide/basic/#topics-domains-and-partner-namespaces')}"
+                )
+            if schema is not None:
+                topic.schema = schema
+            return topic
 
     def serves(self, host: str) -> bool:
         """Whether requests for `host` reach this fake: every `*.eventgrid.azure.net`
-        host, and the hosts given to `add_host()`."""
+        host, and the hosts given to `add_host()` or named by a Basic topic view."""
         host = host.lower()
         with self._broker.lock:
-            return host.endswith(EVENTGRID_DOMAIN) or host in self._broker.namespaces
+            return (
+                host.endswith(EVENTGRID_DOMAIN)
+                or host in self._broker.namespaces
+                or host in self._broker.basic_topics
+            )
 
     def add_host(self, host: str) -> NamespaceView:
-        """Serve `host` too (a custom domain, say), as a namespace of its own."""
-        return NamespaceView(self._namespace(host.lower()))
+        """Serve `host` too (a custom domain, say), as a namespace of its own.
+
+        `host` may be a host name or a URL (`https://events.contoso.com`).
+        """
+        return NamespaceView(self._namespace(host_of(host)))
 
     def namespace(self, host: str | None = None) -> NamespaceView:
         """The namespace behind `host` (default: this fake's own `endpoint`).
@@ -143,8 +198,7 @@ class EventGrid(PublishedAssertions):
         """
         if host is None:
             return NamespaceView(self._default)
-        name = (urlsplit(host).hostname if "://" in host else host) or host
-        namespace = self._resolve(name.lower())
+        namespace = self._resolve(host_of(host))
         if namespace is None:
             raise UsageError(
                 f"{host!r} is not an Event Grid host this fake serves. Hosts ending in "
@@ -180,6 +234,73 @@ class EventGrid(PublishedAssertions):
         return self.topic(topic or self.default_topic).subscription(
             name or self.default_subscription
         )
+
+    # -- Event Grid Basic ------------------------------------------------------------------
+
+    def _basic_host(self, name: str) -> str:
+        if "://" in name or "." in name:
+            return host_of(name)
+        return f"{name}.{self.region}-1{EVENTGRID_DOMAIN}".lower()
+
+    def _basic_view(self, name: str, kind: str | None, schema: str | None) -> BasicTopicView:
+        if schema is not None and schema not in SCHEMAS:
+            raise UsageError(
+                f"schema must be one of {', '.join(SCHEMAS)}; got {schema!r}. "
+                f"See {docs('guide/basic/#schemas')}"
+            )
+        topic = self._basic(self._basic_host(name), kind, schema)
+        return BasicTopicView(self._broker, topic, self._deliveries)
+
+    def basic_topic(self, name: str, *, schema: str | None = None) -> BasicTopicView:
+        """The Basic custom topic `name` (`https://<name>.<region>-1.eventgrid.azure.net`).
+
+        `name` may also be a host or an endpoint URL (a custom domain, say). `schema`
+        fixes the input schema ("eventgrid", "cloudevents" or "custom"); by default
+        each request's content type decides, EventGridEvent for `application/json`.
+        """
+        return self._basic_view(name, "topic", schema)
+
+    def domain(self, name: str, *, schema: str | None = None) -> BasicTopicView:
+        """The Event Grid domain `name`; `.topic(t)` gives one of its domain topics."""
+        return self._basic_view(name, "domain", schema)
+
+    def partner_namespace(self, name: str, *, schema: str | None = None) -> BasicTopicView:
+        """The partner namespace `name`; publishers may name a channel
+        (`channel_name=`, the `aeg-channel-name` header)."""
+        return self._basic_view(name, "partner", schema)
+
+    def basic_publisher(self, topic: str, **kwargs: Any) -> EventGridPublisherClient:
+        """A sync Basic `EventGridPublisherClient` for `topic` (a name, host or URL of a
+        topic, domain or partner namespace; a new one is a custom topic).
+
+        The SDK's sync Basic client ignores `transport=`; it reaches the fake through
+        interception, which is active while the fake is.
+        """
+        endpoint = self._basic_view(topic, None, None).endpoint
+        return EventGridPublisherClient(endpoint, self.credential, **kwargs)
+
+    def aio_basic_publisher(self, topic: str, **kwargs: Any) -> AioEventGridPublisherClient:
+        """An async Basic `azure.eventgrid.aio.EventGridPublisherClient` for `topic`."""
+        return AioEventGridPublisherClient(
+            self._basic_view(topic, None, None).endpoint,
+            self.credential,
+            transport=self.async_transport(),
+            **kwargs,
+        )
+
+    def deliver(self, *, drain: bool = False) -> list[DeliveryAttempt]:
+        """Push every due event to its webhook subscriptions, now.
+
+        With `drain=True`, keep going along the retry schedule on the virtual clock
+        until nothing is pending: every event is delivered or dead-lettered. Use
+        `deliver_async()` from async code (it is the one that can call ASGI apps
+        there).
+        """
+        return self._deliveries.deliver(drain=drain)
+
+    async def deliver_async(self, *, drain: bool = False) -> list[DeliveryAttempt]:
+        """The async twin of `deliver()`; every kind of destination works."""
+        return await self._deliveries.deliver_async(drain=drain)
 
     @property
     def endpoint(self) -> str:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
+from ._basic import BasicTopic
 from ._clock import Clock
 from ._ids import IdGenerator
 from ._journal import Journal, JournalEntry, JournalItem
@@ -222,6 +223,7 @@ class Broker:
         self.journal = Journal()
         self.lock = threading.RLock()
         self.namespaces: dict[str, Namespace] = {}
+        self.basic_topics: dict[str, BasicTopic] = {}
 
     def namespace(self, name: str, **settings: object) -> Namespace:
         """The namespace `name`, created with `settings` on first use."""

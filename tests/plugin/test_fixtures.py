@@ -93,7 +93,7 @@ def test_eventgrid_fixture_defaults(pytester: pytest.Pytester) -> None:
         """
         def test_defaults(eventgrid):
             assert eventgrid.endpoint == "https://test-namespace.westus-1.eventgrid.azure.net"
-            assert eventgrid.credential.key == "fake-access-key"
+            assert eventgrid.credential.key == "cHl0ZXN0LWV2ZW50Z3JpZC1mYWtlLWtleQ=="
             assert eventgrid.clock.now() == 0
             subscriptions = eventgrid.topic("test-topic").subscriptions
             assert [subscription.name for subscription in subscriptions] == ["test-subscription"]
