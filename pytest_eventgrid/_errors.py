@@ -15,3 +15,6 @@ class UsageError(Exception):
 
     The message says what was seen, what is allowed, and where the docs are.
     """
+
+
+UsageError.__module__ = "pytest_eventgrid"  # its public home, as tracebacks show it

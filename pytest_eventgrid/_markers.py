@@ -29,13 +29,15 @@ MARKER_SIGNATURE = (
     "eventgrid(topic='test-topic', subscription='test-subscription', topics=None, "
     "lock_duration=60, max_delivery_count=10, time_to_live=604800, dead_letter=True, "
     "key=None, auto_create=True, autojump=True, namespace='test-namespace', "
-    "region='westus', seed=0): configure the fake Event Grid of this test. "
+    "region='westus', seed=None): configure the fake Event Grid of this test "
+    "(seed: by default from the test's node id, or --eventgrid-seed). "
     f"See {docs('guide/#the-marker')}"
 )
 
 
 def marker_settings(markers: Iterable[pytest.Mark]) -> dict[str, Any]:
     """Merge the markers, closest (first) winning, and check their keys."""
+    __tracebackhide__ = True
     merged: dict[str, Any] = {}
     for mark in reversed(list(markers)):
         if mark.args:

@@ -17,6 +17,7 @@ from ._seed import SEED, report_section, seed_for
 from .factories import CloudEventFactory, EventGridEventFactory
 
 _USED = pytest.StashKey[EventGrid]()
+_REPORTED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,10 +27,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--eventgrid-no-report",
         action="store_true",
         default=False,
-        help="Leave the 'eventgrid' timeline section out of failure reports.",
+        help="Leave the 'eventgrid timeline' section (seed and timeline) out of failure reports.",
     )
     group.addoption(
         "--eventgrid-seed",
+        metavar="SEED",
         help="Seed the ids and factories of every test (default: from each test's node id).",
     )
 
@@ -39,6 +41,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_SIGNATURE)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Check `@pytest.mark.eventgrid` keys even on tests that do not use the fixture."""
+    marker_settings(item.iter_markers(MARKER))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
@@ -46,15 +54,22 @@ def pytest_runtest_makereport(
     """Add the test's seed and the fake's timeline to the report of a failed test."""
     report = yield
     seed = item.stash.get(SEED, None)
-    if report.failed and seed is not None and not item.config.option.eventgrid_no_report:
+    if (
+        report.failed
+        and seed is not None
+        and not item.config.option.eventgrid_no_report
+        and not item.stash.get(_REPORTED, False)
+    ):
         section = report_section(seed, item.stash.get(_USED, None))
         report.sections.append(("eventgrid timeline", section))
+        item.stash[_REPORTED] = True  # once per test, not again for a teardown error
     return report
 
 
 @pytest.fixture
 def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
     """The fake Event Grid of this test, configured by `@pytest.mark.eventgrid`."""
+    __tracebackhide__ = True
     settings = marker_settings(request.node.iter_markers(MARKER))
     settings["seed"] = seed_for(request.node)
     with mock_eventgrid(**settings) as fake:

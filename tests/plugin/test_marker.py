@@ -120,4 +120,28 @@ def test_misuse_is_a_usage_error_at_setup(
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*ERROR at setup of test_it*"])
     error_lines = [line for line in result.outlines if line.startswith("E   ")]
-    assert error_lines == [f"E   pytest_eventgrid._errors.UsageError: {message}"]
+    assert error_lines == [f"E   pytest_eventgrid.UsageError: {message}"]
+
+
+def test_an_unknown_key_fails_even_a_test_that_does_not_use_the_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.eventgrid(lock_tim=5)
+        def test_it():
+            pass
+        """
+    )
+
+    result = run(pytester, "--tb=short")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E   pytest_eventgrid.UsageError: "
+            f"Unknown @pytest.mark.eventgrid key(s): lock_tim. {ALLOWED}"
+        ]
+    )

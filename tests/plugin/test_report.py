@@ -105,3 +105,26 @@ def test_no_report_option_leaves_the_timeline_out(
 
     result.assert_outcomes(passed=1, failed=3)
     assert report_section(result, "eventgrid timeline") == []
+
+
+def test_a_test_that_fails_and_errors_at_teardown_gets_one_section(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture
+        def broken_teardown():
+            yield
+            raise RuntimeError("teardown")
+
+        def test_it(eventgrid, broken_teardown):
+            pytest.fail("on purpose")
+        """
+    )
+
+    result = run(pytester, "-rA", "--tb=short")
+
+    result.assert_outcomes(failed=1, errors=1)
+    assert len(report_section(result, "eventgrid timeline")) == 1
