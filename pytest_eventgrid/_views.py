@@ -90,8 +90,11 @@ class SubscriptionView(SubscriptionAssertions):
         return _events([s for s in snapshots if s.state is state])
 
     def _history(self, attribute: str) -> list[SubscriptionEvent]:
-        with self._namespace.broker.lock:
-            snapshots = list(getattr(self._queue, attribute))
+        broker = self._namespace.broker
+        with broker.lock:
+            queue = self._queue
+            queue.tick(broker.clock.now())  # what time alone did counts too
+            snapshots = list(getattr(queue, attribute))
         return _events(snapshots)
 
     @property

@@ -210,12 +210,17 @@ def _advanced(config: Mapping[str, Any]) -> AdvancedFilter:
 
 
 def parse_filter(config: Mapping[str, Any] | None) -> EventFilter:
-    """An `EventFilter` from ARM-style settings (camelCase or snake_case keys)."""
+    """An `EventFilter` from ARM-style settings (camelCase or snake_case keys).
+
+    Basic subscriptions call the operator list `advancedFilters`; namespace
+    subscriptions' `filtersConfiguration` calls it `filters`: both are accepted.
+    """
     if not config:
         return EventFilter()
     types = _camel(config, "includedEventTypes", "included_event_types")
     advanced = tuple(
-        _advanced(item) for item in _camel(config, "advancedFilters", "advanced_filters") or ()
+        _advanced(item)
+        for item in _camel(config, "advancedFilters", "advanced_filters", "filters") or ()
     )
     if len(advanced) > MAX_ADVANCED_FILTERS:
         raise UsageError(

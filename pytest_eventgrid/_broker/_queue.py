@@ -155,8 +155,11 @@ class SubscriptionQueue:
 
     def enqueue(self, events: Iterable[Event], now: float) -> None:
         ttl = self.settings.time_to_live
+        accepts = self.settings.filter.matches
         added = False
         for event in events:
+            if not accepts(event):
+                continue
             queued = QueuedEvent(event, next(self._seq), now, ttl)
             self._make_available(queued)
             heapq.heappush(self._expiry, (queued.expires_at, queued.seq, queued))
@@ -266,6 +269,20 @@ class SubscriptionQueue:
                 yield TokenResult(token, TOKEN_LOST)
                 continue
             yield TokenResult(token, None, queued)
+        self._compact_lock_expiry()
+
+    def _compact_lock_expiry(self) -> None:
+        """Drop the expiry entries of settled locks once they outnumber the live ones,
+        so a clock that never moves cannot make the heap grow without bound.
+        Amortised O(1) per settled lock."""
+        if len(self._lock_expiry) > 2 * len(self._locks) + 64:
+            self._lock_expiry = [
+                entry
+                for entry in self._lock_expiry
+                if (queued := self._locks.get(entry[2])) is not None
+                and queued.locked_until == entry[0]
+            ]
+            heapq.heapify(self._lock_expiry)
 
     def acknowledge(self, tokens: Iterable[str], now: float) -> list[TokenResult]:
         results = list(self._take(tokens, now))
@@ -319,6 +336,7 @@ class SubscriptionQueue:
             queued.locked_until = now + self.settings.lock_duration
             heapq.heappush(self._lock_expiry, (queued.locked_until, queued.seq, token))
             results.append(TokenResult(token, None, queued))
+        self._compact_lock_expiry()
         return results
 
     # -- transitions -----------------------------------------------------------------

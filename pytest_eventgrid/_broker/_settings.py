@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from typing import Any
 
 from .._errors import UsageError, docs
+from ._filters import EventFilter, parse_filter
 
 SEVEN_DAYS = 7 * 24 * 3600.0
 LOCK_DURATION_RANGE = (60.0, 300.0)
@@ -34,12 +35,16 @@ class SubscriptionSettings:
         dead_letter: Keep rejected and expired events in a dead-letter store (default
             `True`); with `False` they are dropped, as on a subscription with no
             dead-letter destination.
+        filter: Which published events the subscription takes, as the service's
+            `filtersConfiguration` (`includedEventTypes`, `filters`); a mapping is
+            parsed with the service's semantics and limits.
     """
 
     lock_duration: float = 60.0
     max_delivery_count: int = 10
     time_to_live: float = SEVEN_DAYS
     dead_letter: bool = True
+    filter: EventFilter = field(default_factory=EventFilter)
 
     def __post_init__(self) -> None:
         for name in ("lock_duration", "time_to_live"):
@@ -88,4 +93,6 @@ class SubscriptionSettings:
             name: seconds(value, name) if name in ("lock_duration", "time_to_live") else value
             for name, value in changes.items()
         }
+        if "filter" in converted and not isinstance(converted["filter"], EventFilter):
+            converted["filter"] = parse_filter(converted["filter"])
         return replace(self, **converted)

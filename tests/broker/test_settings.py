@@ -99,7 +99,7 @@ def test_dead_letter_takes_a_bool() -> None:
 def test_unknown_settings_are_listed_with_the_allowed_ones() -> None:
     expected = (
         "Unknown subscription setting(s) lock, ttl; "
-        "allowed: dead_letter, lock_duration, max_delivery_count, time_to_live."
+        "allowed: dead_letter, filter, lock_duration, max_delivery_count, time_to_live."
     )
 
     with pytest.raises(UsageError, match=f"^{re.escape(expected)}$"):
