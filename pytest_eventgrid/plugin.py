@@ -87,6 +87,7 @@ async def eventgrid_publisher(eventgrid: EventGrid) -> AsyncIterator[AioEventGri
 @pytest_asyncio.fixture
 async def eventgrid_consumer(eventgrid: EventGrid) -> AsyncIterator[AioEventGridConsumerClient]:
     """An `azure.eventgrid.aio.EventGridConsumerClient` for the default subscription."""
+    eventgrid.subscription()  # exists before the test publishes, so it sees every event
     async with eventgrid.aio_consumer() as client:
         yield client
 
@@ -101,6 +102,7 @@ def eventgrid_publisher_sync(eventgrid: EventGrid) -> Iterator[EventGridPublishe
 @pytest.fixture
 def eventgrid_consumer_sync(eventgrid: EventGrid) -> Iterator[EventGridConsumerClient]:
     """A sync `EventGridConsumerClient` for the default subscription."""
+    eventgrid.subscription()  # exists before the test publishes, so it sees every event
     with eventgrid.consumer() as client:
         yield client
 

@@ -101,3 +101,23 @@ def test_eventgrid_fixture_defaults(pytester: pytest.Pytester) -> None:
     )
 
     run(pytester).assert_outcomes(passed=1)
+
+
+def test_with_only_topics_in_the_marker_the_client_fixtures_still_share_a_subscription(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from azure.core.messaging import CloudEvent
+
+        @pytest.mark.eventgrid(topics={"orders": ["billing"]})
+        def test_it(eventgrid, eventgrid_publisher_sync, eventgrid_consumer_sync):
+            eventgrid_publisher_sync.send(CloudEvent(source="/s", type="T", data={}))
+            assert len(eventgrid_consumer_sync.receive(max_wait_time=10)) == 1
+            names = sorted(topic.name for topic in eventgrid.namespace().topics)
+            assert names == ["orders", "test-topic"]
+        """
+    )
+
+    run(pytester).assert_outcomes(passed=1)
