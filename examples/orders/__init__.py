@@ -1,4 +1,4 @@
-"""An order-processing service that talks to an Azure Event Grid namespace.
+"""An order-processing service that talks to Azure Event Grid.
 
 - `OrderPublisher` publishes an `Order.Created` CloudEvent for each new order.
 - `OrderWorker` (asyncio) and `SyncOrderWorker` receive those events from a queue
@@ -6,6 +6,9 @@
   it when the handler succeeds, release it with a delay when the handler hits a
   transient failure, reject it when its payload is not a valid order.
 - `orders.api` is the HTTP front door (FastAPI) that takes new orders.
+- `orders.webhook` is the webhook (FastAPI) that an Event Grid Basic topic pushes
+  `Order.Created` events to: it processes each order once and tells Event Grid
+  whether to retry or dead-letter the events it cannot take.
 
 Everything is configured from `ORDERS_*` environment variables (see `Settings`).
 """

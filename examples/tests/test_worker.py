@@ -11,10 +11,11 @@ import asyncio
 import contextlib
 
 import pytest
-from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridPublisherClient
 from orders import ORDER_CREATED, OrderWorker, SyncOrderWorker, TransientError, order_created_event
 from support import MAX_DELIVERY_REASON, ORDER_PROCESSOR, ORDERS_TOPIC, REJECTED_REASON, an_order
+
+from pytest_eventgrid.match import contains
 
 pytestmark = pytest.mark.eventgrid(topic=ORDERS_TOPIC, subscription=ORDER_PROCESSOR)
 
@@ -28,8 +29,25 @@ async def test_a_processed_order_is_acknowledged(
 
     assert report.acknowledged == [event_id]
     assert fulfilment.fulfilled == ["order-1"]
-    assert [event.id for event in subscription.acknowledged] == [event_id]
-    assert subscription.available == subscription.locked == []
+    subscription.assert_acknowledged(id=event_id, data=contains(order_id="order-1"), count=1)
+    subscription.assert_settled_all()
+
+
+async def test_a_receive_takes_at_most_max_events(
+    cloud_event_factory, eventgrid_publisher, process_batch, fulfilment, subscription
+):
+    # 12 order events; "{n}" counts 0, 1, 2, ... in the id and in the data.
+    events = cloud_event_factory.batch(
+        12, type=ORDER_CREATED, id="event-{n}", data=an_order("order-{n}").to_dict()
+    )
+    await eventgrid_publisher.send(events)
+
+    reports = [await process_batch(), await process_batch()]
+
+    assert [len(report.acknowledged) for report in reports] == [10, 2]  # max_events is 10
+    assert fulfilment.fulfilled == [f"order-{n}" for n in range(12)]
+    subscription.assert_acknowledged(id="event-11", data=contains(order_id="order-11"), count=1)
+    subscription.assert_settled_all()
 
 
 @pytest.mark.parametrize(
@@ -44,41 +62,45 @@ async def test_a_failed_order_is_released_and_redelivered_after_the_delay(
     first = await process_batch()
 
     assert first.released == [event_id]
-    [released] = subscription.released
-    assert (released.id, released.release_delay) == (event_id, 60)
+    subscription.assert_released(id=event_id, delay=60, count=1)
     assert [event.id for event in subscription.delayed] == [event_id]
 
     second = await process_batch()  # waits out the release delay on the virtual clock
 
     assert second.acknowledged == [event_id]
     assert eventgrid.clock.now() == 60
-    [acknowledged] = subscription.acknowledged
+    [acknowledged] = subscription.assert_acknowledged(id=event_id, count=1)
     assert acknowledged.delivery_count == 2
     assert fulfilment.attempts == ["order-1", "order-1"]
 
 
-@pytest.mark.parametrize(
-    ("event_type", "data"),
-    [
-        (ORDER_CREATED, {"order_id": "order-9", "customer_id": "customer-7", "lines": []}),
-        (ORDER_CREATED, "not an order"),
-        ("Order.Deleted", an_order("order-9").to_dict()),
-    ],
-    ids=["no-lines", "not-an-object", "unexpected-type"],
-)
+# Events the worker cannot take: each builds one with the `cloud_event_factory`.
+POISON = {
+    "no-lines": lambda events: events(
+        type=ORDER_CREATED, data={"order_id": "order-9", "customer_id": "customer-7", "lines": []}
+    ),
+    "not-an-object": lambda events: events(type=ORDER_CREATED, data="not an order"),
+    "unexpected-type": lambda events: events(
+        type="Order.Deleted", data=an_order("order-9").to_dict()
+    ),
+    # A storage event, routed to the orders topic by a misconfigured subscription.
+    "blob-created": lambda events: events.blob_created(),
+}
+
+
+@pytest.mark.parametrize("make_poison", POISON.values(), ids=POISON.keys())
 async def test_a_poison_message_is_rejected_and_dead_lettered(
-    event_type, data, eventgrid_publisher, process_batch, fulfilment, subscription
+    make_poison, cloud_event_factory, eventgrid_publisher, process_batch, fulfilment, subscription
 ):
-    poison = CloudEvent(source="/services/legacy", type=event_type, data=data)
+    poison = make_poison(cloud_event_factory)
     await eventgrid_publisher.send([poison])
 
     report = await process_batch()
 
     assert report.rejected == [poison.id]
     assert fulfilment.attempts == []
-    assert [event.id for event in subscription.rejected] == [poison.id]
-    [dead] = subscription.dead_lettered
-    assert (dead.id, dead.dead_letter_reason) == (poison.id, REJECTED_REASON)
+    subscription.assert_rejected(id=poison.id, count=1)
+    subscription.assert_dead_lettered(id=poison.id, reason=REJECTED_REASON, count=1)
 
 
 async def test_an_event_whose_worker_died_is_redelivered_when_its_lock_expires(
@@ -126,13 +148,10 @@ async def test_an_order_that_keeps_failing_is_dead_lettered_after_max_deliveries
 
     assert [report.released for report in reports] == [[event_id]] * 3
     assert eventgrid.clock.now() == 120  # two release delays of 60 s
-    [dead] = subscription.dead_lettered
-    assert (dead.id, dead.delivery_count, dead.dead_letter_reason) == (
-        event_id,
-        3,
-        MAX_DELIVERY_REASON,
-    )
-    assert subscription.available == subscription.delayed == []
+    subscription.assert_released(id=event_id, delay=60, count=3)
+    [dead] = subscription.assert_dead_lettered(id=event_id, reason=MAX_DELIVERY_REASON, count=1)
+    assert dead.delivery_count == 3
+    subscription.assert_settled_all()
 
 
 def drained(subscription) -> bool:
@@ -140,11 +159,18 @@ def drained(subscription) -> bool:
 
 
 async def test_the_worker_loop_drains_the_subscription(
-    eventgrid, settings, publish_orders, eventgrid_publisher, fulfilment, subscription
+    eventgrid,
+    settings,
+    publish_orders,
+    eventgrid_publisher,
+    cloud_event_factory,
+    fulfilment,
+    subscription,
 ):
     fulfilment.fail("order-3", TransientError("warehouse unavailable"))
     await publish_orders("order-1", "order-2", "order-3")
-    await eventgrid_publisher.send([CloudEvent(source="/x", type=ORDER_CREATED, data={})])
+    poison = cloud_event_factory(type=ORDER_CREATED, data={})
+    await eventgrid_publisher.send([poison])
 
     async with OrderWorker(settings, fulfilment) as worker:
         loop = asyncio.create_task(worker.run())
@@ -154,8 +180,10 @@ async def test_the_worker_loop_drains_the_subscription(
             await loop
 
     assert sorted(fulfilment.fulfilled) == ["order-1", "order-2", "order-3"]
-    assert len(subscription.acknowledged) == 3
-    assert len(subscription.dead_lettered) == 1
+    subscription.assert_acknowledged(type=ORDER_CREATED, count=3)
+    subscription.assert_released(subject="orders/order-3", delay=60, count=1)
+    subscription.assert_dead_lettered(id=poison.id, reason=REJECTED_REASON, count=1)
+    subscription.assert_settled_all()
     assert eventgrid.clock.now() == 60  # order-3 came back after its release delay
 
 
@@ -170,4 +198,5 @@ def test_the_sync_worker_runs_until_told_to_stop(
 
     assert handled == ["order-1", "order-2"]
     assert [event.data["order_id"] for event in subscription.acknowledged] == handled
+    subscription.assert_settled_all()
     assert eventgrid.clock.now() == 0
