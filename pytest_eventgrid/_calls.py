@@ -11,12 +11,15 @@ from azure.eventgrid import EventGridEvent
 
 from ._broker import Journal, JournalEntry
 from ._errors import docs
+from ._wire._schemas import as_cloudevent
 
 # Journal entries of requests; the others record topology and timed transitions. A
 # request the fake refused is a call too, whatever it asked for.
 REQUESTS = frozenset(
     {"publish", "receive", "acknowledge", "release", "reject", "renew_locks", "send"}
 )
+# Namespace publishes and Basic sends.
+PUBLISHES = frozenset({"publish", "send"})
 _CALLS_DOCS = "guide/assertions/#call-history"
 
 Event = dict[str, object]
@@ -198,7 +201,10 @@ class Scope:
         """(topic, event) for every event published to this scope, oldest first.
 
         For a subscription, that is what was published to its topic while the
-        subscription existed: the events it was given.
+        subscription existed: the events it was given. Basic topics count too:
+        EventGridEvents are seen as the CloudEvents the service would deliver for them
+        (`type` from `eventType`, `source` from `topic`), and a custom-schema event as
+        a CloudEvent whose `data` is the whole object.
         """
         found: list[tuple[str, CloudEvent[Any]]] = []
         topic = replace(self, subscription=None)
@@ -206,8 +212,12 @@ class Scope:
         for entry in self.journal.entries():
             if not subscribed:
                 subscribed = entry.operation == "create_subscription" and self.covers(entry)
-            elif entry.operation == "publish" and entry.status < 400 and topic.covers(entry):
-                found.extend((entry.topic or "", decode(event)) for event in entry.events)
+            elif entry.operation in PUBLISHES and entry.status < 400 and topic.covers(entry):
+                source = f"/{entry.namespace}/{entry.topic}"
+                found.extend(
+                    (entry.topic or "", decode(as_cloudevent(event, source=source)))
+                    for event in entry.events
+                )
         return found
 
 
