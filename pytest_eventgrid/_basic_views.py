@@ -9,11 +9,11 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 
 from ._broker import Broker
-from ._broker._basic import BasicTopic, PublishedEvent
+from ._broker._basic import SCHEMAS, BasicTopic, PublishedEvent
 from ._broker._filters import parse_filter
 from ._broker._push import DeadLetter, DeliveryAttempt, PushSettings, PushSubscription
 from ._delivery import DeliveryEngine
-from ._doors._webhooks import Webhook
+from ._doors._webhooks import Webhook, needs_event_loop
 from ._errors import UsageError, docs
 
 PublishedItem = EventGridEvent | CloudEvent | dict[str, Any]  # type: ignore[type-arg]
@@ -124,6 +124,11 @@ class _Subscribable:
         runs now when it can (a sync destination, or no event loop running), else at
         the next `deliver_async()`; `validate=False` skips it.
         """
+        if schema is not None and schema not in SCHEMAS:
+            raise UsageError(
+                f"schema must be one of {', '.join(SCHEMAS)}; got {schema!r}. "
+                f"See {docs('guide/webhooks/#delivery-settings')}"
+            )
         webhook = (
             destination
             if isinstance(destination, Webhook)
@@ -162,7 +167,9 @@ class _Subscribable:
 
 
 def _can_call_now(webhook: Webhook) -> bool:
-    if webhook.resolved_kind != "asgi":
+    """Whether the handshake can run now: an ASGI app or an async callable cannot be
+    called from sync code inside a running event loop."""
+    if not needs_event_loop(webhook):
         return True
     try:
         asyncio.get_running_loop()
@@ -192,7 +199,7 @@ class BasicTopicView(_Subscribable):
     def channels(self) -> list[str | None]:
         """The `aeg-channel-name` of each publish request, in order."""
         with self._broker.lock:
-            return [item.channel for item in self._topic.published]
+            return list(self._topic.channels)
 
     def topic(self, name: str) -> DomainTopicView:
         """A domain topic (domains only): the events routed to it, and its webhooks."""

@@ -69,7 +69,29 @@ class DeliveryEngine:
     def validate_now(self, topic: BasicTopic, subscription: PushSubscription) -> None:
         """Run the handshake of a new subscription at once, through the sync door."""
         job = self.handshake(topic, subscription)
-        self.complete(job, send(_webhook(subscription), job.request))
+        self.complete(job, self._send(job))
+
+    def _send(self, job: Job) -> Answer:
+        try:
+            return send(_webhook(job.subscription), job.request)
+        except BaseException:  # a UsageError: what destinations raise comes as answers
+            self.abandon(job)
+            raise
+
+    async def _send_async(self, job: Job) -> Answer:
+        try:
+            return await send_async(_webhook(job.subscription), job.request)
+        except BaseException:  # a UsageError: what destinations raise comes as answers
+            self.abandon(job)
+            raise
+
+    def abandon(self, job: Job) -> None:
+        """`job` raised instead of answering: a misuse (`UsageError`, say an ASGI app
+        from sync code in a running loop) leaves it undone. A delivery goes back in
+        the queue as it was; a handshake stays pending."""
+        if job.batch is not None:
+            with self._broker.lock:
+                job.subscription.requeue(job.batch)
 
     def _handshakes(self) -> list[Job]:
         with self._broker.lock:
@@ -94,6 +116,7 @@ class DeliveryEngine:
                             subscription.schema,
                             [pending.event for pending in batch],
                             batch[0].attempts,
+                            batched=subscription.settings.max_events_per_batch > 1,
                         )
                         jobs.append(Job(topic, subscription, request, batch))
         return jobs
@@ -121,7 +144,10 @@ class DeliveryEngine:
                     if job.validation is not None
                     else abuse_protection_accepted(response)
                 )
-                subscription.validation = "succeeded" if accepted else "failed"
+                if accepted:
+                    subscription.validation = "succeeded"
+                else:
+                    subscription.fail_validation()
                 self._record(job, now, "validate", response, error, accepted)
                 return None
             attempt = subscription.settle(
@@ -187,7 +213,7 @@ class DeliveryEngine:
         try:
             job = next(steps)
             while True:
-                job = steps.send(send(_webhook(job.subscription), job.request))
+                job = steps.send(self._send(job))
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]
 
@@ -197,6 +223,6 @@ class DeliveryEngine:
         try:
             job = next(steps)
             while True:
-                job = steps.send(await send_async(_webhook(job.subscription), job.request))
+                job = steps.send(await self._send_async(job))
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]

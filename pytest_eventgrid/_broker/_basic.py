@@ -36,6 +36,8 @@ class BasicTopic:
     schema: str | None = None
     key: str | None = None
     published: list[PublishedEvent] = field(default_factory=list)
+    # The `aeg-channel-name` of each publish request (None when absent), in order.
+    channels: list[str | None] = field(default_factory=list)
     subscriptions: dict[str, PushSubscription] = field(default_factory=dict)
     domain_topics: dict[str, dict[str, PushSubscription]] = field(default_factory=dict)
 
@@ -54,13 +56,14 @@ class BasicTopic:
     ) -> None:
         """Record `events` and offer each to the subscriptions that may see it."""
         routes = list(domain_topics) if domain_topics is not None else [None] * len(events)
+        self.channels.append(channel)
         for event, route in zip(events, routes, strict=True):
             self.published.append(PublishedEvent(event, schema, now, route, channel))
             targets = list(self.subscriptions.values())
             if route is not None:
                 targets.extend(self.domain_topics.setdefault(route, {}).values())
             for subscription in targets:
-                subscription.offer([event], now)
+                subscription.offer([event], now, schema)
 
     def all_subscriptions(self) -> list[PushSubscription]:
         found = list(self.subscriptions.values())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -105,6 +106,7 @@ class PendingEvent:
     due_at: float
     attempts: int = 0
     last_status: int | None = None
+    last_attempt_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -153,13 +155,17 @@ class PushSubscription:
         self._pending: list[tuple[float, int, PendingEvent]] = []
         self._seq = itertools.count()
 
-    def offer(self, events: Sequence[Event], now: float) -> int:
-        """Queue every event this subscription's filter accepts; return how many."""
+    def offer(self, events: Sequence[Event], now: float, schema: str | None = None) -> int:
+        """Queue every event this subscription's filter accepts; return how many.
+
+        `schema` is the one the events were published in (default: the delivery
+        schema): the filter reads their keys in it.
+        """
         accepted = 0
         if self.validation == "failed":
             return 0
         for event in events:
-            if self.filter.matches(event, self.schema):
+            if self.filter.matches(event, schema or self.schema):
                 pending = PendingEvent(event, next(self._seq), now, now)
                 heapq.heappush(self._pending, (pending.due_at, pending.seq, pending))
                 accepted += 1
@@ -172,6 +178,17 @@ class PushSubscription:
     def next_due(self) -> float | None:
         return self._pending[0][0] if self._pending else None
 
+    def requeue(self, batch: Sequence[PendingEvent]) -> None:
+        """Put back a batch taken by `due_batches()` that was not sent after all."""
+        for pending in batch:
+            heapq.heappush(self._pending, (pending.due_at, pending.seq, pending))
+
+    def fail_validation(self) -> None:
+        """The handshake failed: the service would not have created the subscription,
+        so nothing it was offered meanwhile is ever delivered."""
+        self.validation = "failed"
+        self._pending.clear()
+
     def due_batches(self, now: float) -> list[list[PendingEvent]]:
         """Take every event due at `now`, grouped into batches by the batch settings."""
         due: list[PendingEvent] = []
@@ -181,12 +198,19 @@ class PushSubscription:
             for pending in due:
                 heapq.heappush(self._pending, (pending.due_at, pending.seq, pending))
             return []
+        # Time-to-live is checked when an attempt is due (delivery-and-retry.md).
+        alive: list[PendingEvent] = []
+        for pending in due:
+            if now - pending.published_at > self.settings.event_time_to_live:
+                self._dead_letter(pending, REASON_TIME_TO_LIVE)
+            else:
+                alive.append(pending)
         limit = self.settings.max_events_per_batch
         budget = self.settings.preferred_batch_size_in_kilobytes * 1024
         batches: list[list[PendingEvent]] = []
         size = 0
-        for pending in due:
-            event_size = len(repr(pending.event))
+        for pending in alive:
+            event_size = len(json.dumps(pending.event, separators=(",", ":")).encode())
             if (
                 not batches
                 or len(batches[-1]) >= limit
@@ -215,28 +239,27 @@ class PushSubscription:
         for pending in batch:
             pending.attempts += 1
             pending.last_status = status
+            pending.last_attempt_at = now
             if status in SUCCESS:
                 self.delivered.append(pending.event)
             elif status in NOT_RETRIED:
-                self._dead_letter(pending, REASON_NOT_RETRIED, now)
+                self._dead_letter(pending, REASON_NOT_RETRIED)
             elif pending.attempts >= self.settings.max_delivery_attempts:
-                self._dead_letter(pending, REASON_MAX_ATTEMPTS, now)
+                self._dead_letter(pending, REASON_MAX_ATTEMPTS)
             else:
                 pending.due_at = now + retry_delay(pending.attempts, status)
-                if pending.due_at > pending.published_at + self.settings.event_time_to_live:
-                    # Time-to-live is checked at the next scheduled attempt.
-                    self._dead_letter(pending, REASON_TIME_TO_LIVE, pending.due_at)
-                else:
-                    heapq.heappush(self._pending, (pending.due_at, pending.seq, pending))
+                heapq.heappush(self._pending, (pending.due_at, pending.seq, pending))
         return attempt
 
-    def _dead_letter(self, pending: PendingEvent, reason: str, now: float) -> None:
+    def _dead_letter(self, pending: PendingEvent, reason: str) -> None:
         letter = DeadLetter(
             event=pending.event,
             reason=reason,
             delivery_attempts=pending.attempts,
-            last_delivery_outcome=outcome_name(pending.last_status),
+            last_delivery_outcome=(
+                outcome_name(pending.last_status) if pending.attempts else "NotAttempted"
+            ),
             published_at=pending.published_at,
-            last_attempt_at=now,
+            last_attempt_at=pending.last_attempt_at,
         )
         (self.dead_lettered if self.settings.dead_letter else self.dropped).append(letter)

@@ -56,7 +56,7 @@ def detect_kind(target: Any) -> str:
             f"A webhook destination must be an ASGI or WSGI app, a callable or a URL; got "
             f"{target!r}. See {docs('guide/webhooks/#destinations')}"
         )
-    call = target if inspect.isfunction(target) or inspect.ismethod(target) else target.__call__
+    call = _call_of(target)
     try:
         parameters = len(inspect.signature(call).parameters)
     except (TypeError, ValueError):  # pragma: no cover - builtins without signatures
@@ -66,6 +66,34 @@ def detect_kind(target: Any) -> str:
     if parameters == 2:
         return "wsgi"
     return "callable"
+
+
+def _call_of(target: Any) -> Any:
+    return target if inspect.isfunction(target) or inspect.ismethod(target) else target.__call__
+
+
+def needs_event_loop(webhook: Webhook) -> bool:
+    """Whether the destination can only be called from an event loop: an ASGI app, or
+    an `async def` callable."""
+    kind = webhook.resolved_kind
+    if kind == "asgi":
+        return True
+    return kind == "callable" and inspect.iscoroutinefunction(_call_of(webhook.target))
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _use_deliver_async(what: str) -> UsageError:
+    return UsageError(
+        f"{what} is called through the event loop, and one is running: inside async code "
+        f"use `await eventgrid.deliver_async()`. See {docs('guide/webhooks/#delivering')}"
+    )
 
 
 def _request(request: WireRequest) -> httpx.Request:
@@ -111,6 +139,10 @@ def _sync_handler(handler: Callable[[httpx.Request], Any]) -> Callable[[httpx.Re
     def run(request: httpx.Request) -> httpx.Response:
         result = handler(request)
         if inspect.isawaitable(result):
+            if _loop_running():
+                if inspect.iscoroutine(result):
+                    result.close()
+                raise _use_deliver_async("An async destination")
             result = asyncio.run(_awaited(result))
         return _coerce(result)
 
@@ -136,20 +168,20 @@ def _failed(error: Exception) -> str:
 
 
 def send(webhook: Webhook, request: WireRequest) -> WireResponse | str:
-    """Send `request` to the destination; a string says why no response came."""
-    if webhook.resolved_kind == "asgi":
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
+    """Send `request` to the destination; a string says why no response came: a
+    connection error, a timeout, or an exception the destination raised (the service
+    would have seen a failed request)."""
+    if needs_event_loop(webhook):
+        if not _loop_running():
             return asyncio.run(send_async(webhook, request))
-        raise UsageError(
-            "An ASGI destination is called through the event loop: inside async code use "
-            f"`await eventgrid.deliver_async()`. See {docs('guide/webhooks/#delivering')}"
-        )
+        what = "An ASGI destination" if webhook.resolved_kind == "asgi" else "An async destination"
+        raise _use_deliver_async(what)
     try:
         with httpx.Client(transport=_sync_transport(webhook), timeout=DELIVERY_TIMEOUT) as client:
             return _wire(client.send(_request(request)))
-    except httpx.HTTPError as error:
+    except UsageError:
+        raise
+    except Exception as error:  # the destination raised, or could not be reached
         return _failed(error)
 
 
@@ -162,5 +194,7 @@ async def send_async(webhook: Webhook, request: WireRequest) -> WireResponse | s
             transport=_async_transport(webhook), timeout=DELIVERY_TIMEOUT
         ) as client:
             return _wire(await client.send(_request(request)))
-    except httpx.HTTPError as error:
+    except UsageError:
+        raise
+    except Exception as error:  # the destination raised, or could not be reached
         return _failed(error)

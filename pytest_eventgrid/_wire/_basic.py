@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from datetime import datetime
 from email.utils import format_datetime
@@ -10,34 +12,41 @@ from .._broker import Broker, JournalEntry, JournalItem
 from .._broker._basic import BasicTopic
 from ._cloudevents import Event, normalize_time, parse_json, validate
 from ._errors import ServiceError
-from ._http import WireRequest, WireResponse, json_response
+from ._http import WireRequest, WireResponse
 from ._sas import check_sas_token
 
 API_VERSION = "2018-01-01"
 MAX_REQUEST_BYTES = 1_536_000
 MAX_EVENT_BYTES = 1_049_600
 EVENTGRID_REQUIRED = ("id", "subject", "data", "eventType", "eventTime", "dataVersion")
+EVENTGRID_PROPERTIES = frozenset({*EVENTGRID_REQUIRED, "topic", "metadataVersion"})
 RESOURCE_GROUP = "pytest-eventgrid"
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 BASIC_HEADERS = {
     "Server": "Microsoft-HTTPAPI/2.0",
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
-SCHEMA_NAMES = {
-    "eventgrid": "EventGridEvent",
-    "cloudevents": "CloudEventV10",
-    "custom": "CustomInputSchema",
-}
 
 
 class BasicError(ServiceError):
-    """A Basic error: `{"error": {code, message, details: [{code, message}]}}`."""
+    """A Basic error: `{"error": {code, message, details: [{code, message}]}}`.
+
+    `report` says whether the message ends with the service's "Report '...' to our
+    forums" sentence: every recorded Basic error does but the 413 (REC).
+    """
 
     def __init__(
-        self, status: int, code: str, message: str, detail_code: str | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        detail_code: str | None = None,
+        *,
+        report: bool = True,
     ) -> None:
         super().__init__(status, code, message)
         self.detail_code = detail_code or code
+        self.report = report
 
 
 def _report_suffix(tracking_id: str, instant: datetime) -> str:
@@ -53,34 +62,53 @@ def _report_suffix(tracking_id: str, instant: datetime) -> str:
     )
 
 
+def basic_error_body(code: str, message: str, detail_code: str) -> bytes:
+    """The error body byte for byte as the service writes it: indented by hand, with
+    CRLF line ends and the closing brackets out of step (REC: every Basic error)."""
+    text, detail = json.dumps(message, ensure_ascii=False), json.dumps(detail_code)
+    lines = (
+        "{",
+        '    "error": {',
+        f'        "code": {json.dumps(code)},',
+        f'        "message": {text},',
+        '        "details": [{',
+        f'            "code": {detail},',
+        f'            "message": {text}',
+        "    }]",
+        "  }",
+        "}",
+    )
+    return "\r\n".join(lines).encode("utf-8")
+
+
 def basic_error_response(
     error: BasicError, *, instant: datetime, tracking_id: str, supported_versions: bool = True
 ) -> WireResponse:
-    """The Basic error body, with the service's "Report ..." suffix on every message."""
-    message = error.message + _report_suffix(tracking_id, instant)
+    """The Basic error answer.
+
+    As recorded: no `Content-Type` (the service streams the body chunked),
+    `api-supported-versions` on all but the 404, `x-ms-request-id` naming the same
+    request as the message's "Report '<id>:...'" sentence.
+    """
+    message = error.message + (_report_suffix(tracking_id, instant) if error.report else "")
+    body = basic_error_body(error.code, message, error.detail_code)
     headers = dict(BASIC_HEADERS)
     if supported_versions:
         headers["api-supported-versions"] = API_VERSION
+    headers["x-ms-request-id"] = tracking_id
     headers["Date"] = format_datetime(instant, usegmt=True)
-    return json_response(
-        error.status,
-        {
-            "error": {
-                "code": error.code,
-                "message": message,
-                "details": [{"code": error.detail_code, "message": message}],
-            }
-        },
-        headers=headers,
-    )
+    headers["Content-Length"] = str(len(body))
+    return WireResponse(error.status, headers, body)
 
 
 def too_large(limit: int) -> BasicError:
+    """413, exactly as recorded: the only Basic error without the "Report" sentence."""
     return BasicError(
         413,
         "RequestEntityTooLarge",
         f"The maximum size ({limit}) has been exceeded.",
         "PayloadTooLarge",
+        report=False,
     )
 
 
@@ -89,6 +117,7 @@ def bad_request(message: str) -> BasicError:
 
 
 def not_authorized(host: str, reason: str, *, token: bool = False) -> BasicError:
+    """401: "...not authorized for <HOST>. This is due to the reason: <reason>." (REC)."""
     what = "token" if token else "key"
     return BasicError(
         401,
@@ -98,8 +127,24 @@ def not_authorized(host: str, reason: str, *, token: bool = False) -> BasicError
     )
 
 
+# What the service says of a key that is not base64 (REC test_raise_on_auth_error).
+NOT_BASE64 = (
+    "The input is not a valid Base-64 string as it contains a non-base 64 character, "
+    "more than two padding characters, or an illegal character among the padding characters"
+)
+
+
+def _is_base64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
 def check_auth(request: WireRequest, key: str | None, now: datetime) -> None:
-    """Accept `aeg-sas-key`, `aeg-sas-token` (or `SharedAccessSignature`) and Bearer.
+    """Accept `aeg-sas-key` (header or query), `aeg-sas-token` (or `Authorization:
+    SharedAccessSignature`) and Bearer.
 
     With no key configured every request passes. Otherwise the key must match, and a
     token must carry a valid HMAC, cover the request URL and be unexpired on the
@@ -123,12 +168,27 @@ def check_auth(request: WireRequest, key: str | None, now: datetime) -> None:
     if supplied is None:
         raise not_authorized(request.host, "No authorization key or token was provided")
     if supplied != key:
-        raise not_authorized(request.host, "The key does not match the topic's access key")
+        reason = (
+            "The key does not match the topic's access key" if _is_base64(supplied) else NOT_BASE64
+        )
+        raise not_authorized(request.host, reason)
+
+
+def unexpected_property(name: str) -> BasicError:
+    """An EventGridEvent with a property the schema lacks (REC: azure-sdk-for-python
+    issue 16055 for a CloudEvent's `source`, microsoft/onefuzz issue 3285)."""
+    return bad_request(
+        "This resource is configured for 'EventGridEvent' schema. Received unexpected "
+        f"property '{name}' in JSON which does not conform to the expected schema."
+    )
 
 
 def _validate_eventgrid_event(candidate: object, index: int) -> Event:
     if not isinstance(candidate, dict):
-        raise bad_request(f"Each event must be a JSON object. Path '[{index}]'.")
+        raise _not_an_object(candidate, index)
+    for name in candidate:
+        if name not in EVENTGRID_PROPERTIES:
+            raise unexpected_property(name)
     for name in EVENTGRID_REQUIRED:
         if name not in candidate:
             raise bad_request(f"Required property '{name}' not found in JSON. Path '[{index}]'.")
@@ -150,26 +210,62 @@ def _validate_eventgrid_event(candidate: object, index: int) -> Event:
 
 def _validate_cloud_event(candidate: object, index: int) -> Event:
     try:
-        return validate(candidate)
+        # The Basic per-event limit was checked already; the namespace one differs.
+        return validate(candidate, size_checked=True)
     except ServiceError as error:
         raise bad_request(f"{error.message}. Path '[{index}]'.") from error
 
 
+def _token(value: object) -> str:
+    """The JSON reader's name for the token that starts `value` (Json.NET's names)."""
+    if isinstance(value, dict):
+        return "StartObject"
+    if isinstance(value, list):
+        return "StartArray"
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, int):
+        return "Integer"
+    if isinstance(value, float):
+        return "Float"
+    if isinstance(value, str):
+        return "String"
+    return "Null"
+
+
+def _not_an_object(candidate: object, index: int) -> BasicError:
+    return bad_request(
+        "Unexpected token when reading JSON. Expected: StartObject, actual: "
+        f"{_token(candidate)}. Path '[{index}]'."
+    )
+
+
+def _media_type(request: WireRequest) -> str:
+    return (request.header("content-type") or "").split(";", 1)[0].strip().lower()
+
+
+def _sent_as_cloudevents(request: WireRequest) -> bool:
+    return _media_type(request).startswith("application/cloudevents")
+
+
 def _schema_of(request: WireRequest, topic: BasicTopic) -> str:
-    media = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
-    sent = "cloudevents" if media.startswith("application/cloudevents") else "eventgrid"
-    configured = topic.schema
-    if configured is None:
-        return sent
-    if configured == "custom":
-        return "custom"
-    if configured != sent:
-        raise bad_request(
-            f"This resource is configured for '{SCHEMA_NAMES[configured]}' schema. "
-            f"The request's content type '{media or 'none'}' is for "
-            f"'{SCHEMA_NAMES[sent]}' events."
-        )
-    return configured
+    """The schema the events are read in: the topic's own, else the content type's.
+
+    A topic fixed to a schema reads every request in it, whatever its content type
+    says, as the service does: a CloudEvents batch sent to an EventGridEvent topic
+    fails on its first unexpected property (`source`).
+    """
+    return topic.schema or ("cloudevents" if _sent_as_cloudevents(request) else "eventgrid")
+
+
+def _cloudevents_expected(document: object) -> BasicError:
+    """Not one CloudEvent object where one is expected (REC: a CloudEvents topic's
+    answer to an EventGridEvent batch, azure-sdk-for-python issue 15941)."""
+    return bad_request(
+        "This resource is configured to receive event in 'CloudEventV10' schema. The JSON "
+        "received does not conform to the expected schema. Token Expected: StartObject, "
+        f"Actual Token Received: {_token(document)}."
+    )
 
 
 def resource_id(topic: BasicTopic, domain_topic: str | None) -> str:
@@ -191,15 +287,21 @@ def parse_events(
         document = parse_json(request.body)
     except ServiceError as error:
         raise bad_request(error.message) from error
+    schema = _schema_of(request, topic)
+    if schema == "cloudevents" and _media_type(request) != "application/cloudevents-batch+json":
+        # Structured mode (UNCONFIRMED for Basic): one CloudEvent object.
+        if not isinstance(document, dict):
+            raise _cloudevents_expected(document)
+        document = [document]
     if not isinstance(document, list):
         raise bad_request(
-            "Unexpected token when reading JSON. Expected: StartArray, actual: StartObject."
+            f"Unexpected token when reading JSON. Expected: StartArray, actual: {_token(document)}."
         )
-    schema = _schema_of(request, topic)
     events: list[Event] = []
     routes: list[str | None] = []
     for index, candidate in enumerate(document):
-        if len(json.dumps(candidate, separators=(",", ":"))) > MAX_EVENT_BYTES:
+        size = len(json.dumps(candidate, separators=(",", ":"), ensure_ascii=False).encode())
+        if size > MAX_EVENT_BYTES:
             raise too_large(MAX_EVENT_BYTES)
         if schema == "eventgrid":
             event = _validate_eventgrid_event(candidate, index)
@@ -210,7 +312,7 @@ def parse_events(
             route = _domain_route(topic, event.get("source"), "source", index)
         else:
             if not isinstance(candidate, dict):
-                raise bad_request(f"Each event must be a JSON object. Path '[{index}]'.")
+                raise _not_an_object(candidate, index)
             event, route = dict(candidate), None
         events.append(event)
         routes.append(route)
@@ -218,6 +320,8 @@ def parse_events(
 
 
 def _domain_route(topic: BasicTopic, value: object, field: str, index: int) -> str | None:
+    """The domain topic an event names: the whole value, or the last segment after
+    `/topics/` when it is a resource id."""
     if topic.kind != "domain":
         return None
     if not isinstance(value, str) or not value:
@@ -225,7 +329,8 @@ def _domain_route(topic: BasicTopic, value: object, field: str, index: int) -> s
             f"The '{field}' property is required for events published to a domain: it "
             f"names the domain topic. Path '[{index}]'."
         )
-    return value.rsplit("/", 1)[-1]
+    head, separator, tail = value.rpartition("/topics/")
+    return tail if separator and head and tail and "/" not in tail else value
 
 
 class BasicApi:
@@ -237,10 +342,20 @@ class BasicApi:
 
     def handle(self, request: WireRequest) -> WireResponse:
         version = request.query_value("api-version")
+        if version is None:
+            raise BasicError(
+                400,
+                "BadRequest",
+                "An API version is required, but was not specified.",
+                "ApiVersionUnspecified",
+            )
         if version != API_VERSION:
-            raise bad_request(
-                f"The api-version '{version}' is invalid. The supported versions are "
-                f"'{API_VERSION}'."
+            raise BasicError(
+                400,
+                "BadRequest",
+                f"The HTTP resource that matches the request URI '{request.url}' does not "
+                f"support the API version '{version}'.",
+                "UnsupportedApiVersion",
             )
         check_auth(request, self.topic.key, self.broker.clock.utcnow())
         schema, events, routes = parse_events(request, self.topic)

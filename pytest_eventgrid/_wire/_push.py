@@ -27,8 +27,16 @@ def notification(
     schema: str,
     events: Sequence[dict[str, Any]],
     delivery_count: int,
+    *,
+    batched: bool = False,
 ) -> WireRequest:
-    """The POST that delivers `events` (one batch) to a webhook."""
+    """The POST that delivers `events` (one batch) to a webhook.
+
+    EventGrid-schema and custom-schema events always go as a JSON array. CloudEvents
+    go one object per request (`application/cloudevents+json`), or, when the
+    subscription batches (`batched`), as an array (`application/cloudevents-batch+json`,
+    UNCONFIRMED) even when a batch holds one event.
+    """
     first = events[0]
     headers = {
         "aeg-event-type": "Notification",
@@ -39,12 +47,12 @@ def notification(
     if schema == "cloudevents":
         headers["aeg-data-version"] = ""
         headers["aeg-metadata-version"] = str(first.get("specversion", "1.0"))
-        if len(events) == 1:
-            headers["Content-Type"] = CLOUDEVENT_CONTENT_TYPE
-            body = _body(first)
-        else:
+        if batched or len(events) > 1:
             headers["Content-Type"] = CLOUDEVENT_BATCH_CONTENT_TYPE
             body = _body(list(events))
+        else:
+            headers["Content-Type"] = CLOUDEVENT_CONTENT_TYPE
+            body = _body(first)
     else:
         headers["aeg-data-version"] = str(first.get("dataVersion", ""))
         headers["aeg-metadata-version"] = "1"
