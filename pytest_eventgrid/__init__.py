@@ -1,8 +1,11 @@
 """pytest-eventgrid: the real azure-eventgrid clients against an in-memory Event Grid."""
 
+from ._basic_views import BasicTopicView, DomainTopicView, PushSubscriptionView
 from ._broker import Clock, JournalEntry, JournalItem, SubscriptionSettings
+from ._broker._push import DeadLetter, DeliveryAttempt
 from ._calls import Call, CallList
 from ._doors import AsyncEventGridTransport, EventGridTransport
+from ._doors._webhooks import Webhook
 from ._errors import UsageError
 from ._eventgrid import EventGrid
 from ._mock import MockEventGrid, mock_eventgrid
@@ -11,10 +14,14 @@ from .factories import CloudEventFactory, EventGridEventFactory
 
 __all__ = [
     "AsyncEventGridTransport",
+    "BasicTopicView",
     "Call",
     "CallList",
     "Clock",
     "CloudEventFactory",
+    "DeadLetter",
+    "DeliveryAttempt",
+    "DomainTopicView",
     "EventGrid",
     "EventGridEventFactory",
     "EventGridTransport",
@@ -22,10 +29,12 @@ __all__ = [
     "JournalItem",
     "MockEventGrid",
     "NamespaceView",
+    "PushSubscriptionView",
     "SubscriptionEvent",
     "SubscriptionSettings",
     "SubscriptionView",
     "TopicView",
     "UsageError",
+    "Webhook",
     "mock_eventgrid",
 ]

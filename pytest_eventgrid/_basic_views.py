@@ -8,10 +8,12 @@ from typing import Any
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 
+from ._assertions import PublishedAssertions
 from ._broker import Broker
 from ._broker._basic import SCHEMAS, BasicTopic, PublishedEvent
 from ._broker._filters import parse_filter
 from ._broker._push import DeadLetter, DeliveryAttempt, PushSettings, PushSubscription
+from ._calls import Scope
 from ._delivery import DeliveryEngine
 from ._doors._webhooks import Webhook, needs_event_loop
 from ._errors import UsageError, docs
@@ -37,6 +39,7 @@ class PushSubscriptionView:
 
     @property
     def name(self) -> str:
+        """The event subscription's name."""
         return self._subscription.name
 
     @property
@@ -149,6 +152,7 @@ class _Subscribable:
             filter=parse_filter(filter),
             settings=push_settings,
             schema=schema or self._topic.schema or "eventgrid",
+            schema_declared=(schema or self._topic.schema) is not None,
             validation="pending" if validate else "succeeded",
         )
         with self._broker.lock:
@@ -178,11 +182,19 @@ def _can_call_now(webhook: Webhook) -> bool:
     return False
 
 
-class BasicTopicView(_Subscribable):
-    """A Basic custom topic, domain or partner namespace (one host)."""
+class BasicTopicView(_Subscribable, PublishedAssertions):
+    """A Basic custom topic, domain or partner namespace (one host).
+
+    `assert_published()` and `calls` cover what was sent to it (EventGridEvents are
+    matched as the CloudEvents they would be delivered as).
+    """
+
+    def _scope(self) -> Scope:
+        return Scope(self._broker.journal, namespace=self._topic.host, topic=self._topic.name)
 
     @property
     def host(self) -> str:
+        """The host the topic answers on, `<name>.<region>-1.eventgrid.azure.net`."""
         return self._topic.host
 
     @property
@@ -218,6 +230,7 @@ class DomainTopicView(_Subscribable):
 
     @property
     def name(self) -> str:
+        """The domain topic's name."""
         return self._domain_topic or ""
 
     def __repr__(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ._broker import Broker, JournalEntry, JournalItem
 from ._broker._basic import BasicTopic
@@ -25,6 +26,7 @@ from ._wire._push import (
     validation_event,
     validation_request,
 )
+from ._wire._schemas import eventgrid_to_cloudevent
 
 Answer = WireResponse | str
 
@@ -38,6 +40,21 @@ class Job:
     request: WireRequest
     batch: list[PendingEvent] | None = None
     validation: dict[str, object] | None = None
+
+
+def _output_schema(subscription: PushSubscription, batch: list[PendingEvent]) -> str:
+    """The schema a batch goes out in: the subscription's, else its events' own."""
+    if subscription.schema_declared:
+        return subscription.schema
+    return "cloudevents" if "specversion" in batch[0].event else "eventgrid"
+
+
+def _in_output_schema(event: dict[str, Any], schema: str) -> dict[str, Any]:
+    """The event as the output schema has it: an EventGridEvent going to a CloudEvents
+    subscription is converted, as the service does."""
+    if schema == "cloudevents" and "specversion" not in event and "eventType" in event:
+        return eventgrid_to_cloudevent(event)
+    return event
 
 
 def _webhook(subscription: PushSubscription) -> Webhook:
@@ -110,11 +127,12 @@ class DeliveryEngine:
                 for subscription in topic.all_subscriptions():
                     url = _webhook(subscription).address
                     for batch in subscription.due_batches(now):
+                        schema = _output_schema(subscription, batch)
                         request = notification(
                             url,
                             subscription.name,
-                            subscription.schema,
-                            [pending.event for pending in batch],
+                            schema,
+                            [_in_output_schema(pending.event, schema) for pending in batch],
                             batch[0].attempts,
                             batched=subscription.settings.max_events_per_batch > 1,
                         )

@@ -111,7 +111,18 @@ class PendingEvent:
 
 @dataclass(frozen=True)
 class DeliveryAttempt:
-    """One request made to a destination, and what came of it."""
+    """One request made to a destination, and what came of it.
+
+    Attributes:
+        time: Virtual time (seconds) of the attempt.
+        subscription: The event subscription's name.
+        events: The events of the batch, as sent.
+        delivery_count: Earlier attempts of this batch (the `aeg-delivery-count`
+            header): 0 on the first.
+        status: The destination's HTTP status, or None when no answer came.
+        outcome: "Succeeded", or the service's `lastDeliveryOutcome` for the status.
+        error: Why no answer came (a connection error, a raising handler), if so.
+    """
 
     time: float
     subscription: str
@@ -124,7 +135,17 @@ class DeliveryAttempt:
 
 @dataclass(frozen=True)
 class DeadLetter:
-    """An event that could not be delivered, as the dead-letter store keeps it."""
+    """An event that could not be delivered, as the dead-letter store keeps it.
+
+    Attributes:
+        event: The event, as published.
+        reason: `MaxDeliveryAttemptsExceeded`, `TimeToLiveExceeded` or
+            `NonRetriableDeliveryFailure`.
+        delivery_attempts: How many attempts were made.
+        last_delivery_outcome: The outcome of the last attempt (`NotAttempted` if none).
+        published_at: Virtual time the event was published.
+        last_attempt_at: Virtual time of the last attempt, or of the expiry.
+    """
 
     event: Event
     reason: str
@@ -143,6 +164,9 @@ class PushSubscription:
     filter: EventFilter = field(default_factory=EventFilter)
     settings: PushSettings = field(default_factory=PushSettings)
     schema: str = "eventgrid"
+    # False when neither the subscription nor its topic named a schema: each batch then
+    # goes out in the schema its events were published in.
+    schema_declared: bool = True
     # "pending" until the destination passed the handshake, then "succeeded" or "failed"
     # (a failed subscription is never created on the service, so it receives nothing).
     validation: str = "pending"
