@@ -58,7 +58,9 @@ class Figure:
 
     @property
     def target_shown(self) -> str:
-        return "-" if self.target is None else f"<= {self.target:g}x"
+        if self.target is None:
+            return "-"
+        return f"<= {self.target:g}x" if self.unit == "x" else f"<= {self.target:,g} {self.unit}"
 
     @property
     def verdict(self) -> str:
@@ -69,7 +71,7 @@ def print_figures(title: str, figures: Iterable[Figure]) -> None:
     print(f"\n{title}")
     for figure in figures:
         print(
-            f"  {figure.name:<52} {figure.shown:>16}   target {figure.target_shown:<8} "
+            f"  {figure.name:<52} {figure.shown:>16}   target {figure.target_shown:<11} "
             f"{figure.verdict}"
         )
 

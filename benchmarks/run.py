@@ -1,8 +1,8 @@
 """Run the benchmarks, print their figures, and (with --write-docs) rewrite docs/benchmarks.md.
 
-    python benchmarks/run.py                  # every benchmark
-    python benchmarks/run.py publish scale    # some of them
-    python benchmarks/run.py --write-docs     # every benchmark, then rewrite the page
+    python benchmarks/run.py                    # every benchmark
+    python benchmarks/run.py publish intercept  # some of them
+    python benchmarks/run.py --write-docs       # every benchmark, then rewrite the page
 
 The figures are printed, never asserted: the exit status is 0 whatever they are.
 """
@@ -20,6 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
 
+import bench_intercept
 import bench_publish
 import bench_receive
 import bench_scale
@@ -29,6 +30,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "publish": bench_publish,
     "receive": bench_receive,
     "scale": bench_scale,
+    "intercept": bench_intercept,
 }
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
@@ -38,19 +40,20 @@ PAGE = """\
 <!-- Written by `python benchmarks/run.py --write-docs`: edit benchmarks/run.py instead. -->
 
 What does it cost to answer the real `azure-eventgrid` clients from an in-memory Event
-Grid, and does the fake stay cheap when a queue gets deep? Each figure below compares
-timings taken in the same run, sample by sample in turn, against a baseline measured
-alongside it. The ratios are what carry from one machine to another; the absolute
-timings are there to give them a scale.
+Grid? Does the fake stay cheap when a queue gets deep? What does interception add to a
+client built without `transport=`, and do the SDK's retries cost real time? Each figure
+below compares timings taken in the same run, sample by sample in turn, against a
+baseline measured alongside it. The ratios are what carry from one machine to another;
+the absolute timings are there to give them a scale.
 
 ## Running them
 
 ```
 tox -e bench
-python benchmarks/run.py                  # every benchmark, under a minute
-python benchmarks/run.py publish scale    # some of them
-python benchmarks/run.py --write-docs     # every benchmark, then rewrite this page
-python benchmarks/bench_publish.py        # one script on its own
+python benchmarks/run.py                    # every benchmark, under a minute
+python benchmarks/run.py publish intercept  # some of them
+python benchmarks/run.py --write-docs       # every benchmark, then rewrite this page
+python benchmarks/bench_intercept.py        # one script on its own
 ```
 
 The scripts print figures and assert nothing. They need no network and no Azure account.
@@ -69,6 +72,10 @@ The scripts print figures and assert nothing. They need no network and no Azure 
   transport: against `aiohttp` and a real network, the fake's share would be smaller.
 - Queues are filled through the broker, without HTTP, and topped up between samples,
   untimed.
+- Interception is switched off and on again between samples, untimed, where a side of
+  a comparison runs without it.
+- A figure with a target in seconds or milliseconds (the retries) is a wall time, not a
+  ratio: it depends on the machine, and its target leaves a wide margin for that.
 
 ## What each benchmark measures
 

@@ -45,6 +45,11 @@ EVENTGRID_DOMAIN = ".eventgrid.azure.net"
 SCHEMAS = ("eventgrid", "cloudevents", "custom")
 
 
+def _with_default_transport(kwargs: dict[str, Any], door: Callable[[], Any]) -> dict[str, Any]:
+    """The client arguments, with the fake's door unless the caller gave a transport."""
+    return kwargs if "transport" in kwargs else {**kwargs, "transport": door()}
+
+
 def host_of(value: str) -> str:
     """The lower-case host of a host name or URL (no port, no path)."""
     hostname = urlsplit(value if "://" in value else f"https://{value}").hostname
@@ -284,8 +289,7 @@ class EventGrid(PublishedAssertions):
         return AioEventGridPublisherClient(
             self._basic_view(topic, None, None).endpoint,
             self.credential,
-            transport=self.async_transport(),
-            **kwargs,
+            **_with_default_transport(kwargs, self.async_transport),
         )
 
     def deliver(self, *, drain: bool = False) -> list[DeliveryAttempt]:
@@ -328,8 +332,7 @@ class EventGrid(PublishedAssertions):
             self.endpoint,
             self.credential,
             namespace_topic=topic or self.default_topic,
-            transport=self.transport(),
-            **kwargs,
+            **_with_default_transport(kwargs, self.transport),
         )
 
     def consumer(
@@ -341,8 +344,7 @@ class EventGrid(PublishedAssertions):
             self.credential,
             namespace_topic=topic or self.default_topic,
             subscription=subscription or self.default_subscription,
-            transport=self.transport(),
-            **kwargs,
+            **_with_default_transport(kwargs, self.transport),
         )
 
     def aio_publisher(self, topic: str | None = None, **kwargs: Any) -> AioEventGridPublisherClient:
@@ -351,8 +353,7 @@ class EventGrid(PublishedAssertions):
             self.endpoint,
             self.credential,
             namespace_topic=topic or self.default_topic,
-            transport=self.async_transport(),
-            **kwargs,
+            **_with_default_transport(kwargs, self.async_transport),
         )
 
     def aio_consumer(
@@ -364,8 +365,7 @@ class EventGrid(PublishedAssertions):
             self.credential,
             namespace_topic=topic or self.default_topic,
             subscription=subscription or self.default_subscription,
-            transport=self.async_transport(),
-            **kwargs,
+            **_with_default_transport(kwargs, self.async_transport),
         )
 
     # -- history and waiting -------------------------------------------------------------

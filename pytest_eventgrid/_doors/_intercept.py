@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol, cast
+from urllib.parse import urlsplit
 
 import httpx
 import respx
@@ -63,7 +64,7 @@ _router: _EventGridRouter | None = None
 
 def target_for(url: str) -> InterceptTarget | None:
     """The innermost active fake that serves the host of `url`, if any."""
-    host = (httpx.URL(url).host or "").lower()
+    host = urlsplit(url).hostname or ""  # lower-case already
     with _lock:
         for target in reversed(_active):
             if target.serves(host):
@@ -99,9 +100,11 @@ def is_installed() -> bool:
 
 
 def _sync_send(runner: _TransportRunner, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
-    target = target_for(request.http_request.url)
     original = _originals["sync"]
-    if target is None or isinstance(runner._sender, EventGridTransport):
+    if isinstance(runner._sender, EventGridTransport):
+        return original(runner, request)  # type: ignore[no-any-return]
+    target = target_for(request.http_request.url)
+    if target is None:
         return original(runner, request)  # type: ignore[no-any-return]
     transport = target.transport()
     request.context.transport = transport
@@ -109,9 +112,11 @@ def _sync_send(runner: _TransportRunner, request: PipelineRequest) -> PipelineRe
 
 
 async def _async_send(runner: _AsyncTransportRunner, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
-    target = target_for(request.http_request.url)
     original = _originals["async"]
-    if target is None or isinstance(runner._sender, AsyncEventGridTransport):
+    if isinstance(runner._sender, AsyncEventGridTransport):
+        return await original(runner, request)  # type: ignore[no-any-return]
+    target = target_for(request.http_request.url)
+    if target is None:
         return await original(runner, request)  # type: ignore[no-any-return]
     transport = target.async_transport()
     request.context.transport = transport
