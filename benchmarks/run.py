@@ -89,6 +89,19 @@ azure-core {core}. {verdict}
 | Figure | Measured | Target | Met |
 |---|---:|---|---|
 {rows}
+
+## Where a publish's time goes
+
+The publish target (the fake at most 1.2 times a transport that does nothing) is missed
+narrowly: 1.21 to 1.27 times over quiet runs. On its own, outside the SDK's pipeline,
+the fake's transport adds about 25 µs to a publish: parsing the JSON body (the SDK sends
+a batch), validating and storing each CloudEvent, fanning it out to the subscription's
+queue, the journal entry, and the answer. Inside the pipeline the gap is about twice
+that, because the fake keeps every event it is given (the topic's history, the queue,
+the journal) and so touches more memory than a transport that keeps nothing. The
+request-routing work is cached per URL, and timestamps already in the service's form are
+kept as they are. What remains is the work of a broker that keeps what it is given; we
+did not trade the failure report or the views for the last few microseconds.
 """
 
 
