@@ -75,6 +75,9 @@ class EventGrid(PublishedAssertions):
             default; created at once.
         topics: More topology to create at once: `{"orders": ["billing"]}`, or with
             per-subscription settings `{"orders": {"billing": {"lock_duration": 120}}}`.
+        basic_topics: Event Grid Basic topics to create at once, by name: a schema
+            (`{"orders": "cloudevents"}`), None, or `{"shop": {"kind": "domain",
+            "schema": "eventgrid"}}`.
         key: When set, requests must carry this access key, else they get the
             service's 401. By default any key is accepted.
         auto_create: Create topics and subscriptions on first use by a request. With
@@ -98,6 +101,7 @@ class EventGrid(PublishedAssertions):
         topic: str | None = None,
         subscription: str | None = None,
         topics: Topology | None = None,
+        basic_topics: Mapping[str, str | Mapping[str, Any] | None] | None = None,
         key: str | None = None,
         auto_create: bool = True,
         autojump: bool = True,
@@ -132,6 +136,8 @@ class EventGrid(PublishedAssertions):
             self.subscription()
         for topic_name, subscriptions in (topics or {}).items():
             self._declare(topic_name, subscriptions)
+        for name, declaration in (basic_topics or {}).items():
+            self._declare_basic(name, declaration)
 
     # -- topology ------------------------------------------------------------------------
 
@@ -227,6 +233,20 @@ class EventGrid(PublishedAssertions):
         else:
             for name in subscriptions:
                 view.subscription(name)
+
+    def _declare_basic(self, name: str, declaration: str | Mapping[str, Any] | None) -> None:
+        if declaration is None or isinstance(declaration, str):
+            self._basic_view(name, "topic", declaration)
+            return
+        unknown = sorted(set(declaration) - {"kind", "schema"})
+        if unknown or declaration.get("kind", "topic") not in ("topic", "domain", "partner"):
+            raise UsageError(
+                f"basic_topics={{{name!r}: {dict(declaration)!r}}}: give a schema name, or a "
+                "mapping with `schema` (eventgrid, cloudevents, custom) and `kind` (topic, "
+                "domain, partner). "
+                f"See {docs('guide/basic/#topics-domains-and-partner-namespaces')}"
+            )
+        self._basic_view(name, declaration.get("kind", "topic"), declaration.get("schema"))
 
     def topic(self, name: str) -> TopicView:
         """The topic `name` of this fake's own namespace, created if new."""
