@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping
+import enum
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,10 +31,12 @@ from ._calls import Scope
 from ._delivery import DeliveryEngine
 from ._doors import AsyncEventGridTransport, EventGridTransport, autojump_for
 from ._doors._autojump import waker
+from ._doors._faults import Fault, FaultedRequest, FaultScript
 from ._errors import UsageError, docs
 from ._report import format_timeline
 from ._views import NamespaceView, SubscriptionView, TopicView
 from ._wire import EventGridService
+from .faults import Outcome
 
 DEFAULT_NAMESPACE = "test-namespace"
 DEFAULT_REGION = "westus"
@@ -43,6 +46,15 @@ DEFAULT_SUBSCRIPTION = "test-subscription"
 DEFAULT_KEY = "cHl0ZXN0LWV2ZW50Z3JpZC1mYWtlLWtleQ=="
 EVENTGRID_DOMAIN = ".eventgrid.azure.net"
 SCHEMAS = ("eventgrid", "cloudevents", "custom")
+
+
+class Default(enum.Enum):
+    """The marker for a keyword left out (where None means something)."""
+
+    DEFAULT = enum.auto()
+
+
+DEFAULT = Default.DEFAULT
 
 
 def _with_default_transport(kwargs: dict[str, Any], door: Callable[[], Any]) -> dict[str, Any]:
@@ -123,6 +135,8 @@ class EventGrid(PublishedAssertions):
             dead_letter=dead_letter,
         )
         self._service = EventGridService(self._broker, self._resolve, self._resolve_basic)
+        # What the doors talk to: the scripted faults, in front of the wire.
+        self._entry = FaultScript(self._service, self._broker, seed)
         self._deliveries = DeliveryEngine(
             self._broker, lambda: list(self._broker.basic_topics.values())
         )
@@ -340,11 +354,11 @@ class EventGrid(PublishedAssertions):
 
     def transport(self) -> EventGridTransport:
         """A sync azure-core transport into this fake, for `transport=`."""
-        return EventGridTransport(self._service, self.clock)
+        return EventGridTransport(self._entry, self.clock)
 
     def async_transport(self) -> AsyncEventGridTransport:
         """An async azure-core transport into this fake, for `transport=`."""
-        return AsyncEventGridTransport(self._service, self.clock)
+        return AsyncEventGridTransport(self._entry, self.clock)
 
     def publisher(self, topic: str | None = None, **kwargs: Any) -> EventGridPublisherClient:
         """A sync `EventGridPublisherClient` for a namespace topic of this fake."""
@@ -387,6 +401,74 @@ class EventGrid(PublishedAssertions):
             subscription=subscription or self.default_subscription,
             **_with_default_transport(kwargs, self.async_transport),
         )
+
+    # -- faults ------------------------------------------------------------------------------
+
+    def fail(
+        self,
+        operation: str | None,
+        outcome: Outcome | Sequence[Outcome],
+        *,
+        topic: str | None = None,
+        subscription: str | None = None,
+        when: Callable[[FaultedRequest], bool] | None = None,
+        times: int | Default | None = DEFAULT,
+        probability: float | None = None,
+        optional: bool = False,
+    ) -> Fault:
+        """Script a fault: matching requests get `outcome` instead of the usual answer.
+
+        `operation` is "publish", "receive", "acknowledge", "release", "reject",
+        "renew_locks" or (Basic) "send", or None for any; `topic`, `subscription` and
+        `when` (a predicate on the request) narrow it further. `outcome` comes from
+        `pytest_eventgrid.faults` (`status(503)`, `throttle(retry_after=5)`,
+        `connection_refused()`, `read_timeout()`, `latency(30)`,
+        `lose_tokens(fraction=0.5)`, `short_receive(1)`); a list is a sequence, one
+        outcome per request in turn (`faults.ok()` lets one through).
+
+        A fault catches `times` requests: 1 by default, the length of a sequence,
+        or every matching one (None, the default with `probability`). With
+        `probability`, each matching request is caught with that chance, seeded by
+        the test's seed. A fault that never fired fails the test at teardown,
+        unless `optional=True`.
+        """
+        outcomes = (outcome,) if isinstance(outcome, Outcome) else tuple(outcome)
+        if times is DEFAULT:
+            times = None if probability is not None else max(len(outcomes), 1)
+        if probability is not None and not 0.0 < probability <= 1.0:
+            raise UsageError(f"fail() takes a probability in (0, 1]; got {probability!r}.")
+        fault = Fault(
+            operation,
+            outcomes,
+            topic=topic,
+            subscription=subscription,
+            when=when,
+            times=times,
+            probability=probability,
+            optional=optional,
+        )
+        return self._entry.add(fault)
+
+    @property
+    def faults(self) -> list[Fault]:
+        """Every scripted fault, with how often it fired (`fired`, `requests`)."""
+        return list(self._entry.faults)
+
+    def verify_faults(self) -> None:
+        """Fail (`AssertionError`) if a scripted fault never fired, unless optional.
+
+        The `eventgrid` fixture calls this at teardown.
+        """
+        __tracebackhide__ = True
+        unfired = self._entry.unfired()
+        if unfired:
+            lines = "\n".join(f"  - {fault.describe()}" for fault in unfired)
+            raise AssertionError(
+                f"{len(unfired)} scripted fault(s) never fired:\n{lines}\n"
+                "No request they select was made. Fix the selector, drop the fault, or "
+                "pass optional=True to fail() if the test may not reach it. "
+                f"See {docs('guide/failures/#strictness')}"
+            )
 
     # -- history and waiting -------------------------------------------------------------
 

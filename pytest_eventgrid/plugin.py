@@ -75,6 +75,7 @@ def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
     with mock_eventgrid(**settings) as fake:
         request.node.stash[_USED] = fake
         yield fake
+        fake.verify_faults()
 
 
 @pytest_asyncio.fixture

@@ -320,6 +320,19 @@ class SubscriptionQueue:
             self._notify()
         return results
 
+    def lose_lock(self, token: str, now: float) -> None:
+        """End the lock of `token` now, as if it had expired (a lost lock)."""
+        queued = self._locks.pop(token, None)
+        if queued is None:
+            return
+        became_available = self._return_to_queue(queued, now, delay=0.0)
+        expired = self._snapshot(queued, now, lock_token=token)
+        self.expired_locks.append(expired)
+        if queued.state in PENDING:
+            self._emit("lock_expired", expired)
+        if became_available:
+            self._notify()
+
     def renew_locks(self, tokens: Iterable[str], now: float) -> list[TokenResult]:
         self.tick(now)
         results: list[TokenResult] = []

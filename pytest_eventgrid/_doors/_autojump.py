@@ -29,10 +29,11 @@ import asyncio
 import contextlib
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from .._broker import Clock
-from .._wire import EventGridService, LongPoll, WireRequest, WireResponse
+from .._wire import LongPoll, WireRequest, WireResponse, WireResult
+from ._faults import Delayed
 
 Wake = Callable[[], None]
 
@@ -52,22 +53,50 @@ _DEADLINE_CALLBACKS = frozenset(
 )
 
 
-def serve(service: EventGridService, clock: Clock, request: WireRequest) -> WireResponse:
-    """Answer `request`, finishing a long-poll by jumping the clock (sync doors)."""
+class Handler(Protocol):
+    """The wire, or the faults in front of it."""
+
+    def handle(self, request: WireRequest) -> WireResult | Delayed: ...
+
+
+def serve(service: Handler, clock: Clock, request: WireRequest) -> WireResponse:
+    """Answer `request`, finishing a long-poll by jumping the clock (sync doors).
+
+    A fault's latency moves the clock at once, and a fault's transport failure is
+    raised as `InjectedTransportError` for the door to translate.
+    """
     result = service.handle(request)
+    while isinstance(result, Delayed):
+        clock.advance(result.seconds)
+        result = result.then()
     return wait_sync(result, clock) if isinstance(result, LongPoll) else result
 
 
-async def serve_async(
-    service: EventGridService, clock: Clock, request: WireRequest
-) -> WireResponse:
-    """Answer `request`, letting other tasks run while a long-poll waits (async doors)."""
+async def serve_async(service: Handler, clock: Clock, request: WireRequest) -> WireResponse:
+    """Answer `request`, letting other tasks run while a long-poll or a fault's latency
+    waits on the virtual clock (async doors)."""
     result = service.handle(request)
+    while isinstance(result, Delayed):
+        await sleep_async(clock, result.seconds)
+        result = result.then()
     if isinstance(result, LongPoll):
         return await wait_async(result, clock)
     if _ready_callbacks(asyncio.get_running_loop()):
         await asyncio.sleep(0)  # a real transport yields while the bytes travel
     return result
+
+
+async def sleep_async(clock: Clock, seconds: float) -> None:
+    """Let `seconds` pass on the virtual clock, as other tasks allow (see the module
+    docstring); with `autojump=False` the clock simply moves."""
+    deadline = clock.now() + seconds
+    if not clock.autojump:
+        clock.advance_to(deadline)
+        return
+    loop = asyncio.get_running_loop()
+    coordinator = autojump_for(clock, loop)
+    while clock.now() < deadline:
+        await coordinator.park(loop.create_future(), deadline)
 
 
 def wait_sync(poll: LongPoll, clock: Clock) -> WireResponse:

@@ -35,8 +35,9 @@ from respx.mocks import Mocker
 from respx.models import AllMockedAssertionError, PassThrough
 
 from .._broker import Clock
-from .._wire import EventGridService, WireRequest, WireResponse
-from ._autojump import serve, serve_async
+from .._wire import WireRequest, WireResponse
+from ._autojump import Handler, serve, serve_async
+from ._faults import InjectedTransportError
 from ._transport import AsyncEventGridTransport, EventGridTransport
 
 
@@ -46,7 +47,7 @@ class InterceptTarget(Protocol):
     def serves(self, host: str) -> bool: ...
 
     @property
-    def _service(self) -> EventGridService: ...
+    def _entry(self) -> Handler: ...
 
     @property
     def clock(self) -> Clock: ...
@@ -135,6 +136,14 @@ def _wire_request(request: httpx.Request) -> WireRequest:
     )
 
 
+def _httpx_error(failure: InjectedTransportError, request: httpx.Request) -> httpx.HTTPError:
+    if failure.kind == "read_timeout":
+        return httpx.ReadTimeout(str(failure), request=request)
+    if failure.kind == "connection_reset":
+        return httpx.RemoteProtocolError(str(failure), request=request)
+    return httpx.ConnectError(str(failure), request=request)
+
+
 def _httpx_response(response: WireResponse) -> httpx.Response:
     return httpx.Response(response.status, headers=response.headers, content=response.body)
 
@@ -154,11 +163,18 @@ class _EventGridRouter(respx.MockRouter):
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         target = self._target(request)
-        return _httpx_response(serve(target._service, target.clock, _wire_request(request)))
+        try:
+            wire = serve(target._entry, target.clock, _wire_request(request))
+        except InjectedTransportError as failure:
+            raise _httpx_error(failure, request) from None
+        return _httpx_response(wire)
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
         target = self._target(request)
-        wire = await serve_async(target._service, target.clock, _wire_request(request))
+        try:
+            wire = await serve_async(target._entry, target.clock, _wire_request(request))
+        except InjectedTransportError as failure:
+            raise _httpx_error(failure, request) from None
         return _httpx_response(wire)
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 
 from .._broker import Clock
-from .._wire import EventGridService
-from ._autojump import serve, serve_async
+from ._autojump import Handler, serve, serve_async
 from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, to_wire
+from ._faults import InjectedTransportError
 
 
 class EventGridTransport(HttpTransport):  # type: ignore[type-arg]
@@ -20,12 +20,16 @@ class EventGridTransport(HttpTransport):  # type: ignore[type-arg]
     `sleep()` advances the fake clock, so the SDK's retry backoff costs no real time.
     """
 
-    def __init__(self, service: EventGridService, clock: Clock) -> None:
+    def __init__(self, service: Handler, clock: Clock) -> None:
         self._service = service
         self.clock = clock
 
     def send(self, request: AzureRequest, **kwargs: Any) -> FakeHttpResponse:
-        return FakeHttpResponse(request, serve(self._service, self.clock, to_wire(request)))
+        try:
+            response = serve(self._service, self.clock, to_wire(request))
+        except InjectedTransportError as failure:
+            raise failure.azure_error() from None
+        return FakeHttpResponse(request, response)
 
     def sleep(self, duration: float) -> None:
         self.clock.advance(duration)
@@ -55,12 +59,15 @@ class AsyncEventGridTransport(AsyncHttpTransport):  # type: ignore[type-arg]
     letting other tasks run first; `sleep()` advances the fake clock.
     """
 
-    def __init__(self, service: EventGridService, clock: Clock) -> None:
+    def __init__(self, service: Handler, clock: Clock) -> None:
         self._service = service
         self.clock = clock
 
     async def send(self, request: AzureRequest, **kwargs: Any) -> FakeAsyncHttpResponse:
-        response = await serve_async(self._service, self.clock, to_wire(request))
+        try:
+            response = await serve_async(self._service, self.clock, to_wire(request))
+        except InjectedTransportError as failure:
+            raise failure.azure_error() from None
         return FakeAsyncHttpResponse(request, response)
 
     async def sleep(self, duration: float) -> None:

@@ -1,0 +1,356 @@
+"""Scripted faults: a layer in front of the wire that the doors talk to.
+
+`FaultScript.handle()` looks like the wire's: each request either reaches the wire
+unchanged, or meets the first active fault whose selectors match it. A fault may
+answer in the service's error shape, fail the transport, delay the answer on the
+fake clock, fail some lock tokens of a settlement, or shorten a receive.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from azure.core.exceptions import (
+    ServiceRequestError,
+    ServiceResponseTimeoutError,
+)
+
+from .._broker import Broker, JournalEntry, TokenResult
+from .._errors import UsageError, docs
+from .._wire import EventGridService, LongPoll, WireRequest, WireResponse, WireResult
+from .._wire._basic import BasicError, basic_error_response
+from .._wire._errors import ServiceError, namespace_error
+from .._wire._namespaces import match_route, settlement_response
+from ..faults import SETTLEMENTS, Outcome
+
+# Outcomes the wire still serves (and records); the others replace its answer.
+_SERVED = frozenset({"ok", "latency", "short_receive", "tokens"})
+OPERATIONS = ("publish", "receive", "acknowledge", "release", "reject", "renew_locks", "send")
+_CODES = {
+    400: ("BadRequest", "The request is invalid."),
+    401: ("Unauthorized", "The request authorization key is not authorized for {host}."),
+    403: ("Forbidden", "The request is not allowed: the quota is exceeded."),
+    404: ("NotFound", "The resource is not found."),
+    409: ("Conflict", "The request conflicts with the current state of the resource."),
+    413: ("RequestEntityTooLarge", "The maximum size (1048576) has been exceeded."),
+    429: ("TooManyRequests", "The request was throttled. Retry later."),
+    500: ("InternalServerError", "The service encountered an internal error. Please retry."),
+    502: ("BadGateway", "The service could not be reached. Please retry."),
+    503: ("ServiceUnavailable", "The service is temporarily unavailable. Please retry."),
+    504: ("GatewayTimeout", "The operation timed out. Please retry."),
+}
+
+
+class InjectedTransportError(Exception):
+    """A transport failure a fault asked for; each door raises its own kind of it."""
+
+    def __init__(self, kind: str, url: str) -> None:
+        super().__init__(f"{kind.replace('_', ' ')} (injected by pytest-eventgrid) for {url}")
+        self.kind = kind
+
+    def azure_error(self) -> Exception:
+        """The azure-core exception a real transport raises for this failure."""
+        message = str(self)
+        if self.kind == "read_timeout":
+            return ServiceResponseTimeoutError(message, error=self)
+        if self.kind == "connection_reset":
+            return ServiceRequestError(message, error=self)
+        return ServiceRequestError(message, error=self)
+
+
+@dataclass
+class Delayed:
+    """Answer with `then()` after `seconds` on the fake clock."""
+
+    seconds: float
+    then: Callable[[], WireResult]
+
+
+@dataclass(frozen=True)
+class FaultedRequest:
+    """What a fault's `when=` predicate is given, and what `Fault.requests` keeps."""
+
+    operation: str | None
+    topic: str | None
+    subscription: str | None
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> object:
+        """The body as JSON (None when empty)."""
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass(eq=False)
+class Fault:
+    """A scripted fault, as `eventgrid.fail()` returns it.
+
+    Attributes:
+        operation: The operation it catches ("publish", "receive", ...), or None (any).
+        topic: The topic it catches, or None (any).
+        subscription: The subscription it catches, or None (any).
+        outcomes: What it does, in turn for a sequence.
+        times: How many requests it catches (None: no limit).
+        probability: The chance (seeded) that it catches a matching request.
+        optional: Whether it may never fire without failing the test.
+        requests: Every request it caught, in order.
+    """
+
+    operation: str | None
+    outcomes: tuple[Outcome, ...]
+    topic: str | None = None
+    subscription: str | None = None
+    when: Callable[[FaultedRequest], bool] | None = None
+    times: int | None = 1
+    probability: float | None = None
+    optional: bool = False
+    requests: list[FaultedRequest] = field(default_factory=list)
+
+    @property
+    def fired(self) -> int:
+        """How many requests it caught."""
+        return len(self.requests)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+    def describe(self) -> str:
+        """The fault as it was scripted: `fail('publish', 503, times=2)`."""
+        what = ", ".join(outcome.describe() for outcome in self.outcomes)
+        where = "".join(
+            f", {name}={value!r}"
+            for name, value in (("topic", self.topic), ("subscription", self.subscription))
+            if value is not None
+        )
+        count = "" if self.times == 1 else f", times={self.times}"
+        chance = f", probability={self.probability:g}" if self.probability is not None else ""
+        return f"fail({self.operation!r}, {what}{where}{count}{chance})"
+
+    def matches(self, request: FaultedRequest) -> bool:
+        return (
+            not self.exhausted
+            and (self.operation is None or self.operation == request.operation)
+            and (self.topic is None or self.topic == request.topic)
+            and (self.subscription is None or self.subscription == request.subscription)
+            and (self.when is None or bool(self.when(request)))
+        )
+
+    def next_outcome(self) -> Outcome:
+        return self.outcomes[min(self.fired, len(self.outcomes) - 1)]
+
+
+def _faulted_request(request: WireRequest) -> FaultedRequest:
+    route = match_route(request)
+    if route is not None:
+        operation, topic, subscription = route.operation, route.topic, route.subscription
+    elif request.method == "POST" and request.path.rstrip("/") == "/api/events":
+        operation, topic, subscription = "send", request.host.split(".", 1)[0], None
+    else:
+        operation, topic, subscription = None, None, None
+    return FaultedRequest(
+        operation,
+        topic,
+        subscription,
+        request.method,
+        request.url,
+        dict(request.headers),
+        request.body,
+    )
+
+
+class FaultScript:
+    """The faults of one fake, in front of its wire. Thread-safe."""
+
+    def __init__(self, service: EventGridService, broker: Broker, seed: int | str) -> None:
+        self._service = service
+        self._broker = broker
+        self._random = random.Random(f"faults:{seed}")
+        self._lock = threading.Lock()
+        self.faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> Fault:
+        if fault.operation is not None and fault.operation not in OPERATIONS:
+            raise UsageError(
+                f"fail() takes an operation of {', '.join(OPERATIONS)}, or None for any; "
+                f"got {fault.operation!r}. See {docs('guide/failures/#selecting-requests')}"
+            )
+        if not fault.outcomes:
+            raise UsageError("fail() needs at least one outcome.")
+        for outcome in fault.outcomes:
+            if outcome.kind == "tokens" and fault.operation not in SETTLEMENTS:
+                raise UsageError(
+                    "lose_tokens() only applies to acknowledge, release, reject and "
+                    f"renew_locks; got {fault.operation!r}."
+                )
+            if outcome.kind == "short_receive" and fault.operation != "receive":
+                raise UsageError(
+                    f"short_receive() only applies to receive; got {fault.operation!r}."
+                )
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def unfired(self) -> list[Fault]:
+        """The faults that never fired and were not marked optional."""
+        with self._lock:
+            return [fault for fault in self.faults if fault.fired == 0 and not fault.optional]
+
+    def _pick(self, request: FaultedRequest) -> Outcome | None:
+        with self._lock:
+            for fault in self.faults:
+                if not fault.matches(request):
+                    continue
+                if fault.probability is not None and self._random.random() >= fault.probability:
+                    continue
+                outcome = fault.next_outcome()
+                fault.requests.append(request)
+                return outcome
+        return None
+
+    def handle(self, request: WireRequest) -> WireResult | Delayed:
+        if not self.faults:
+            return self._service.handle(request)
+        faulted = _faulted_request(request)
+        outcome = self._pick(faulted)
+        if outcome is None:
+            return self._service.handle(request)
+        if outcome.kind not in _SERVED:  # the wire records the others itself
+            self._record(faulted, outcome)
+        return self._apply(outcome, request, faulted)
+
+    # -- outcomes -------------------------------------------------------------------------
+
+    def _apply(
+        self, outcome: Outcome, request: WireRequest, faulted: FaultedRequest
+    ) -> WireResult | Delayed:
+        if outcome.kind == "ok":
+            return self._service.handle(request)
+        if outcome.kind == "status":
+            return self._status(outcome, request, faulted)
+        if outcome.kind == "latency":
+            return Delayed(outcome.seconds, lambda: self._service.handle(request))
+        if outcome.kind == "short_receive":
+            return self._service.handle(_with_max_events(request, outcome.max_events))
+        if outcome.kind == "tokens":
+            return self._lose_tokens(outcome, request, faulted)
+        raise InjectedTransportError(outcome.kind, request.url)
+
+    def _status(
+        self, outcome: Outcome, request: WireRequest, faulted: FaultedRequest
+    ) -> WireResponse:
+        status = outcome.status or 500
+        code, default = _CODES[status]
+        message = outcome.message or default.format(host=request.host.upper())
+        instant = self._broker.clock.utcnow()
+        response: WireResponse
+        if faulted.operation == "send":
+            response = basic_error_response(
+                BasicError(status, code, message),
+                instant=instant,
+                tracking_id=self._broker.ids.guid(),
+            )
+        else:
+            response = namespace_error(
+                ServiceError(status, code, message),
+                instant=instant,
+                tracking_id=self._broker.ids.tracking_id(),
+            )
+        if outcome.retry_after is not None:
+            response.headers["Retry-After"] = f"{outcome.retry_after:g}"
+        return response
+
+    def _lose_tokens(
+        self, outcome: Outcome, request: WireRequest, faulted: FaultedRequest
+    ) -> WireResult:
+        document = faulted.json()
+        tokens = document.get("lockTokens") if isinstance(document, dict) else None
+        if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+            return self._service.handle(request)  # the wire gives the service's 400
+        chosen = self._choose(outcome, tokens)
+        kept = [token for token in tokens if token not in chosen]
+        served: list[TokenResult] = []
+        if kept:
+            answer = self._service.handle(_with_tokens(request, kept))
+            if isinstance(answer, LongPoll) or answer.status != 200:
+                return answer
+            body = json.loads(answer.body)
+            served = _token_results(body)
+        message = "Token has expired." if outcome.code == "TokenLost" else "Cannot decode lockToken"
+        if outcome.code == "TokenLost":
+            self._expire(faulted, chosen)
+        lost = [TokenResult(token, (outcome.code, message)) for token in tokens if token in chosen]
+        by_token = {result.lock_token: result for result in [*served, *lost]}
+        version = request.query_value("api-version") or ""
+        return settlement_response([by_token[token] for token in tokens], version)
+
+    def _choose(self, outcome: Outcome, tokens: Sequence[str]) -> set[str]:
+        if outcome.tokens is not None:
+            return set(outcome.tokens) & set(tokens)
+        if outcome.fraction is not None:
+            with self._lock:
+                return {token for token in tokens if self._random.random() < outcome.fraction}
+        return set(tokens)
+
+    def _expire(self, faulted: FaultedRequest, tokens: set[str]) -> None:
+        """A lost lock: the event is available again, as after a lock expiry."""
+        url = urlsplit(faulted.url)
+        namespace = self._broker.namespaces.get((url.hostname or "").lower())
+        if namespace is None or faulted.topic is None or faulted.subscription is None:
+            return
+        with self._broker.lock:
+            topic = namespace.topics.get(faulted.topic)
+            queue = topic.subscriptions.get(faulted.subscription) if topic else None
+            if queue is not None:
+                now = self._broker.clock.now()
+                for token in tokens:
+                    queue.lose_lock(token, now)
+
+    def _record(self, faulted: FaultedRequest, outcome: Outcome) -> None:
+        status = outcome.status if outcome.kind == "status" else 0
+        self._broker.journal.record(
+            JournalEntry(
+                self._broker.clock.now(),
+                faulted.operation or f"{faulted.method} {urlsplit(faulted.url).path}",
+                (urlsplit(faulted.url).hostname or "").lower(),
+                faulted.topic,
+                faulted.subscription,
+                status=status or 0,
+                detail=f"injected: {outcome.describe()}",
+            )
+        )
+
+
+def _with_max_events(request: WireRequest, limit: int) -> WireRequest:
+    url = urlsplit(request.url)
+    query = dict(parse_qsl(url.query, keep_blank_values=True))
+    current = query.get("maxEvents", "1")
+    query["maxEvents"] = str(min(int(current), limit)) if current.isdigit() else current
+    return WireRequest(
+        request.method,
+        urlunsplit(url._replace(query=urlencode(query))),
+        request.headers,
+        request.body,
+    )
+
+
+def _with_tokens(request: WireRequest, tokens: list[str]) -> WireRequest:
+    body = json.dumps({"lockTokens": tokens}).encode("utf-8")
+    return WireRequest(request.method, request.url, request.headers, body)
+
+
+def _token_results(body: dict[str, object]) -> list[TokenResult]:
+    results = [TokenResult(str(token)) for token in body.get("succeededLockTokens", [])]  # type: ignore[attr-defined]
+    for failed in body.get("failedLockTokens", []):  # type: ignore[attr-defined]
+        error = failed.get("error") or {}
+        code = error.get("code") or failed.get("errorCode", "")
+        message = error.get("message") or failed.get("errorDescription", "")
+        results.append(TokenResult(failed["lockToken"], (code, message)))
+    return results
