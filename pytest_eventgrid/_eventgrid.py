@@ -25,6 +25,7 @@ from ._broker import (
     SubscriptionSettings,
 )
 from ._broker._basic import BasicTopic
+from ._broker._chaos import ChaosSettings
 from ._broker._push import DeliveryAttempt
 from ._broker._settings import SEVEN_DAYS
 from ._calls import Scope
@@ -125,7 +126,7 @@ class EventGrid(PublishedAssertions):
         start: datetime | None = None,
     ) -> None:
         self.clock = Clock(start=start, autojump=autojump)
-        self._broker = Broker(self.clock, IdGenerator(seed))
+        self._broker = Broker(self.clock, IdGenerator(seed), seed)
         self._key = key
         self._auto_create = auto_create
         self._defaults = SubscriptionSettings().updated(
@@ -449,6 +450,32 @@ class EventGrid(PublishedAssertions):
         )
         return self._entry.add(fault)
 
+    def chaos(
+        self,
+        *,
+        duplicates: float = 0.0,
+        reorder: bool = False,
+        early_lock_expiry: float = 0.0,
+        short_batches: float = 0.0,
+        token_lost: float = 0.0,
+    ) -> ChaosSettings:
+        """Take, on purpose and seeded, the liberties an at-least-once broker may take.
+
+        Each is a chance per event (or per receive): deliver an acknowledged event
+        once more (`duplicates`), hand events out of order (`reorder`), let locks
+        expire early (`early_lock_expiry`), return fewer events than available
+        (`short_batches`), fail settlements with `TokenLost` (`token_lost`). All zero
+        (the default) is a calm broker again. The same seed gives the same chaos.
+        """
+        self._broker.chaos.configure(
+            duplicates=duplicates,
+            reorder=reorder,
+            early_lock_expiry=early_lock_expiry,
+            short_batches=short_batches,
+            token_lost=token_lost,
+        )
+        return self._broker.chaos
+
     @property
     def faults(self) -> list[Fault]:
         """Every scripted fault, with how often it fired (`fired`, `requests`)."""
@@ -515,6 +542,16 @@ class EventGrid(PublishedAssertions):
                     await asyncio.wait_for(woken, timeout)
             finally:
                 self._broker.journal.remove_listener(on_entry)
+
+    async def until_settled(
+        self, subscription: str | None = None, *, topic: str | None = None, timeout: float = 3600.0
+    ) -> None:
+        """Wait until the subscription (default: the default one) holds no event that is
+        available, delayed or locked: every event was settled."""
+        view = self.subscription(subscription, topic=topic)
+        await self.until(
+            lambda: not (view.available or view.delayed or view.locked), timeout=timeout
+        )
 
     def __repr__(self) -> str:
         return f"<EventGrid {self.endpoint} t={self.clock.now():g}s>"

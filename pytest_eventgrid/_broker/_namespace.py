@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from ._basic import BasicTopic
+from ._chaos import ChaosSettings
 from ._clock import Clock
 from ._ids import IdGenerator
 from ._journal import Journal, JournalEntry, JournalItem
@@ -95,6 +96,7 @@ class Namespace:
             name, settings or self.defaults, self._broker.ids, now
         )
         created.on_transition = functools.partial(self._record_transition, topic, name)
+        created.chaos = self._broker.chaos
         self._broker.journal.record(
             JournalEntry(now, "create_subscription", self.name, topic, name)
         )
@@ -217,9 +219,10 @@ class Broker:
     threads at once.
     """
 
-    def __init__(self, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, clock: Clock, ids: IdGenerator, seed: int | str = 0) -> None:
         self.clock = clock
         self.ids = ids
+        self.chaos = ChaosSettings(seed=seed)
         self.journal = Journal()
         self.lock = threading.RLock()
         self.namespaces: dict[str, Namespace] = {}

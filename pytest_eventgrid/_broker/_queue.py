@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ._chaos import CALM, ChaosSettings
 from ._ids import IdGenerator, is_decodable_lock_token
 from ._settings import SubscriptionSettings
 
@@ -130,6 +131,8 @@ class SubscriptionQueue:
         self._listeners: list[Listener] = []
         # Told of what happens without a request: lock expiry, dead letters.
         self.on_transition: Callable[[str, Snapshot], None] | None = None
+        # Shared with the whole broker: `EventGrid.chaos()` changes it in place.
+        self.chaos: ChaosSettings = CALM
         self.acknowledged: list[Snapshot] = []
         self.released: list[Snapshot] = []
         self.rejected: list[Snapshot] = []
@@ -153,12 +156,12 @@ class SubscriptionQueue:
 
     # -- publish ---------------------------------------------------------------------
 
-    def enqueue(self, events: Iterable[Event], now: float) -> None:
+    def enqueue(self, events: Iterable[Event], now: float, *, filtered: bool = True) -> None:
         ttl = self.settings.time_to_live
         accepts = self.settings.filter.matches
         added = False
         for event in events:
-            if not accepts(event):
+            if filtered and not accepts(event):
                 continue
             queued = QueuedEvent(event, next(self._seq), now, ttl)
             self._make_available(queued)
@@ -234,11 +237,16 @@ class SubscriptionQueue:
     def receive(self, max_events: int, now: float) -> list[Delivery]:
         self.tick(now)
         deliveries: list[Delivery] = []
+        chaos = self.chaos
         lock_duration = self.settings.lock_duration
+        if chaos.active:
+            max_events = chaos.batch_size(max_events)
         while self._ready and len(deliveries) < max_events:
-            queued = self._ready.popleft()
+            queued = self._ready.pop() if chaos.take_from_back() else self._ready.popleft()
             if queued.state is not State.AVAILABLE:
                 continue
+            if chaos.active:
+                lock_duration = chaos.lock_duration(self.settings.lock_duration)
             self._ready_count -= 1
             token = self._ids.lock_token()
             queued.state = State.LOCKED
@@ -268,6 +276,11 @@ class SubscriptionQueue:
             if queued is None:
                 yield TokenResult(token, TOKEN_LOST)
                 continue
+            if self.chaos.lose_token():
+                self._locks[token] = queued
+                self.lose_lock(token, now)
+                yield TokenResult(token, TOKEN_LOST)
+                continue
             yield TokenResult(token, None, queued)
         self._compact_lock_expiry()
 
@@ -293,6 +306,8 @@ class SubscriptionQueue:
                 self.acknowledged.append(
                     self._snapshot(result.event, now, lock_token=result.lock_token)
                 )
+                if self.chaos.duplicate():
+                    self.enqueue([result.event.event], now, filtered=False)
         return results
 
     def reject(self, tokens: Iterable[str], now: float) -> list[TokenResult]:

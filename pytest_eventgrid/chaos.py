@@ -1,0 +1,219 @@
+"""Proving a consumer idempotent: run it calm, run it under chaos, compare what it did.
+
+    from pytest_eventgrid import chaos
+
+    async def scenario(eventgrid, effects):
+        await publish_orders(eventgrid)                  # the code under test publishes
+        worker = asyncio.create_task(run_worker())       # and consumes, recording
+        await eventgrid.until_settled()                  # its side effects in `effects`
+        worker.cancel()
+
+    report = await chaos.check_idempotency(scenario, topic="orders", subscription="billing")
+    report.assert_idempotent()
+
+The scenario runs twice, each time in a fresh fake (`mock_eventgrid(**settings)`, so
+clients the code builds for itself reach it): once calm, once with duplicates, out of
+order delivery, early lock expiry, short batches and lost tokens. A consumer is
+idempotent when both runs leave the same side effects and every event acknowledged.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._errors import docs
+from ._eventgrid import EventGrid
+from ._mock import mock_eventgrid
+
+__all__ = ["DEFAULT_CHAOS", "ChaosReport", "check_idempotency", "check_idempotency_sync"]
+
+DEFAULT_CHAOS: Mapping[str, Any] = {
+    "duplicates": 0.3,
+    "reorder": True,
+    "early_lock_expiry": 0.2,
+    "short_batches": 0.5,
+    "token_lost": 0.2,
+}
+
+Effects = list[Any]
+Scenario = Callable[[EventGrid, Effects], Awaitable[None] | None]
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for a side effect, so effects compare as a multiset."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(key), _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_frozen(item) for item in value]
+        return (
+            tuple(sorted(items, key=repr)) if isinstance(value, set | frozenset) else tuple(items)
+        )
+    return value
+
+
+@dataclass
+class Run:
+    """What one run of the scenario left behind."""
+
+    effects: Counter[Any]
+    published: list[str]
+    acknowledged: Counter[str]
+    unsettled: list[str]
+    redeliveries: int
+    timeline: str = field(repr=False, default="")
+
+
+@dataclass
+class ChaosReport:
+    """The calm run and the chaotic run of one scenario, side by side."""
+
+    calm: Run
+    chaos: Run
+    settings: Mapping[str, Any]
+    seed: int | str
+
+    @property
+    def missing_effects(self) -> Counter[Any]:
+        """Side effects of the calm run that the chaotic run did not have."""
+        return self.calm.effects - self.chaos.effects
+
+    @property
+    def extra_effects(self) -> Counter[Any]:
+        """Side effects the chaotic run had more of (a duplicate processed twice)."""
+        return self.chaos.effects - self.calm.effects
+
+    @property
+    def unacknowledged(self) -> list[str]:
+        """Events published in the chaotic run that were never acknowledged."""
+        return [event for event in self.chaos.published if self.chaos.acknowledged[event] == 0]
+
+    @property
+    def idempotent(self) -> bool:
+        """Same side effects, every event acknowledged, nothing left in the queue."""
+        return not (
+            self.missing_effects
+            or self.extra_effects
+            or self.unacknowledged
+            or self.chaos.unsettled
+            or self.calm.unsettled
+        )
+
+    def explain(self) -> str:
+        """What differed between the runs, for a failure message."""
+        lines = [
+            f"Under chaos {dict(self.settings)} (seed {self.seed!r}) the consumer "
+            + ("behaved as when calm." if self.idempotent else "did not behave as when calm:")
+        ]
+        for title, items in (
+            ("side effects of the calm run missing", self.missing_effects),
+            ("side effects repeated or new under chaos", self.extra_effects),
+        ):
+            for effect, count in items.items():
+                lines.append(f"  {title}: {effect!r} x{count}")
+        if self.unacknowledged:
+            lines.append(f"  events never acknowledged: {self.unacknowledged}")
+        for name, run in (("calm", self.calm), ("chaotic", self.chaos)):
+            if run.unsettled:
+                lines.append(f"  events left in the queue after the {name} run: {run.unsettled}")
+        lines.append(
+            f"  the chaotic run redelivered {self.chaos.redeliveries} time(s); "
+            f"its timeline:\n{self.chaos.timeline}"
+        )
+        lines.append(f"See {docs('guide/failures/#chaos')}")
+        return "\n".join(lines)
+
+    def assert_idempotent(self) -> None:
+        """Fail with `explain()` unless the consumer was idempotent under chaos."""
+        __tracebackhide__ = True
+        if not self.idempotent:
+            raise AssertionError(self.explain())
+
+
+def _settle(eventgrid: EventGrid, effects: Effects) -> Run:
+    published: list[str] = []
+    acknowledged: Counter[str] = Counter()
+    unsettled: list[str] = []
+    redeliveries = 0
+    for namespace in [eventgrid.namespace(host) for host in eventgrid._broker.namespaces]:
+        for topic in namespace.topics:
+            published.extend(str(event.id) for event in topic.published)
+            for subscription in topic.subscriptions:
+                acknowledged.update(str(event.id) for event in subscription.acknowledged)
+                unsettled.extend(
+                    str(event.id)
+                    for event in [
+                        *subscription.available,
+                        *subscription.delayed,
+                        *subscription.locked,
+                    ]
+                )
+                redeliveries += len(subscription.released) + len(subscription.expired_locks)
+    return Run(
+        effects=Counter(_frozen(effect) for effect in effects),
+        published=published,
+        acknowledged=acknowledged,
+        unsettled=unsettled,
+        redeliveries=redeliveries,
+        timeline=eventgrid.format_timeline(),
+    )
+
+
+class _Comparison:
+    """The two runs of one check: a fresh fake each, calm then chaotic."""
+
+    def __init__(self, chaos: Mapping[str, Any] | None, seed: int | str, settings: Any) -> None:
+        self.chaos = dict(DEFAULT_CHAOS if chaos is None else chaos)
+        self.seed = seed
+        self.settings = settings
+        self.runs: list[Run] = []
+
+    def fakes(self) -> Iterator[tuple[EventGrid, Effects]]:
+        for chaotic in (False, True):
+            effects: Effects = []
+            with mock_eventgrid(seed=self.seed, **self.settings) as eventgrid:
+                if chaotic:
+                    eventgrid.chaos(**self.chaos)
+                yield eventgrid, effects
+                self.runs.append(_settle(eventgrid, effects))
+
+    def report(self) -> ChaosReport:
+        return ChaosReport(self.runs[0], self.runs[1], self.chaos, self.seed)
+
+
+async def check_idempotency(
+    scenario: Scenario,
+    *,
+    chaos: Mapping[str, Any] | None = None,
+    seed: int | str = 0,
+    **settings: Any,
+) -> ChaosReport:
+    """Run `scenario(eventgrid, effects)` calm and under `chaos`, and compare.
+
+    `settings` configure each run's fake as `mock_eventgrid(**settings)` does (topology,
+    lock duration, ...). `chaos` takes `EventGrid.chaos()` keywords (default:
+    `DEFAULT_CHAOS`). Both runs use `seed`, so a report reproduces.
+    """
+    comparison = _Comparison(chaos, seed, settings)
+    for eventgrid, effects in comparison.fakes():
+        outcome = scenario(eventgrid, effects)
+        if inspect.isawaitable(outcome):
+            await outcome
+    return comparison.report()
+
+
+def check_idempotency_sync(
+    scenario: Callable[[EventGrid, Effects], None],
+    *,
+    chaos: Mapping[str, Any] | None = None,
+    seed: int | str = 0,
+    **settings: Any,
+) -> ChaosReport:
+    """`check_idempotency` for a sync scenario (a sync consumer loop)."""
+    comparison = _Comparison(chaos, seed, settings)
+    for eventgrid, effects in comparison.fakes():
+        scenario(eventgrid, effects)
+    return comparison.report()
