@@ -32,7 +32,7 @@ from ._calls import Scope
 from ._delivery import DeliveryEngine
 from ._doors import AsyncEventGridTransport, EventGridTransport, autojump_for
 from ._doors._autojump import waker
-from ._doors._faults import Fault, FaultedRequest, FaultScript
+from ._doors._faults import Fault, FaultedRequest, FaultScript, outcome_from_spec
 from ._errors import UsageError, docs
 from ._report import format_timeline
 from ._views import NamespaceView, SubscriptionView, TopicView
@@ -47,6 +47,16 @@ DEFAULT_SUBSCRIPTION = "test-subscription"
 DEFAULT_KEY = "cHl0ZXN0LWV2ZW50Z3JpZC1mYWtlLWtleQ=="
 EVENTGRID_DOMAIN = ".eventgrid.azure.net"
 SCHEMAS = ("eventgrid", "cloudevents", "custom")
+
+
+FAULT_OPTIONS = ("topic", "subscription", "times", "probability", "optional")
+DEFAULT_CHAOS: Mapping[str, Any] = {
+    "duplicates": 0.3,
+    "reorder": True,
+    "early_lock_expiry": 0.2,
+    "short_batches": 0.5,
+    "token_lost": 0.2,
+}
 
 
 class Default(enum.Enum):
@@ -88,6 +98,9 @@ class EventGrid(PublishedAssertions):
             default; created at once.
         topics: More topology to create at once: `{"orders": ["billing"]}`, or with
             per-subscription settings `{"orders": {"billing": {"lock_duration": 120}}}`.
+        faults: Scripted faults to add at once, as mappings: `{"operation": "publish",
+            "status": 503, "times": 2}` (see `fail()` and the failure-testing guide).
+        chaos: Chaos to start with: True for the default mix, or `chaos()` keywords.
         basic_topics: Event Grid Basic topics to create at once, by name: a schema
             (`{"orders": "cloudevents"}`), None, or `{"shop": {"kind": "domain",
             "schema": "eventgrid"}}`.
@@ -115,6 +128,8 @@ class EventGrid(PublishedAssertions):
         subscription: str | None = None,
         topics: Topology | None = None,
         basic_topics: Mapping[str, str | Mapping[str, Any] | None] | None = None,
+        faults: Sequence[Mapping[str, Any]] | None = None,
+        chaos: bool | Mapping[str, Any] | None = None,
         key: str | None = None,
         auto_create: bool = True,
         autojump: bool = True,
@@ -153,6 +168,11 @@ class EventGrid(PublishedAssertions):
             self._declare(topic_name, subscriptions)
         for name, declaration in (basic_topics or {}).items():
             self._declare_basic(name, declaration)
+        for spec in faults or ():
+            options = {key: spec[key] for key in FAULT_OPTIONS if key in spec}
+            self.fail(spec.get("operation"), outcome_from_spec(spec), **options)
+        if chaos:
+            self.chaos(**(DEFAULT_CHAOS if chaos is True else dict(chaos)))
 
     # -- topology ------------------------------------------------------------------------
 

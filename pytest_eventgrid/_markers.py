@@ -14,7 +14,9 @@ MARKER_KEYS = (
     "auto_create",
     "autojump",
     "basic_topics",
+    "chaos",
     "dead_letter",
+    "faults",
     "key",
     "lock_duration",
     "max_delivery_count",
@@ -28,7 +30,7 @@ MARKER_KEYS = (
 )
 MARKER_SIGNATURE = (
     "eventgrid(topic='test-topic', subscription='test-subscription', topics=None, "
-    "basic_topics=None, "
+    "basic_topics=None, faults=None, chaos=None, "
     "lock_duration=60, max_delivery_count=10, time_to_live=604800, dead_letter=True, "
     "key=None, auto_create=True, autojump=True, namespace='test-namespace', "
     "region='westus', seed=None): configure the fake Event Grid of this test "

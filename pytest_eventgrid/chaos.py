@@ -26,18 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import docs
-from ._eventgrid import EventGrid
+from ._eventgrid import DEFAULT_CHAOS, EventGrid
 from ._mock import mock_eventgrid
 
 __all__ = ["DEFAULT_CHAOS", "ChaosReport", "check_idempotency", "check_idempotency_sync"]
 
-DEFAULT_CHAOS: Mapping[str, Any] = {
-    "duplicates": 0.3,
-    "reorder": True,
-    "early_lock_expiry": 0.2,
-    "short_batches": 0.5,
-    "token_lost": 0.2,
-}
 
 Effects = list[Any]
 Scenario = Callable[[EventGrid, Effects], Awaitable[None] | None]

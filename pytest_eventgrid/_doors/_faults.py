@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import random
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from azure.core.exceptions import (
@@ -20,6 +21,7 @@ from azure.core.exceptions import (
     ServiceResponseTimeoutError,
 )
 
+from .. import faults
 from .._broker import Broker, JournalEntry, TokenResult
 from .._errors import UsageError, docs
 from .._wire import EventGridService, LongPoll, WireRequest, WireResponse, WireResult
@@ -354,3 +356,65 @@ def _token_results(body: dict[str, object]) -> list[TokenResult]:
         message = error.get("message") or failed.get("errorDescription", "")
         results.append(TokenResult(failed["lockToken"], (code, message)))
     return results
+
+
+_SPEC_KEYS = frozenset(
+    {
+        "operation",
+        "topic",
+        "subscription",
+        "status",
+        "message",
+        "retry_after",
+        "error",
+        "latency",
+        "lose_tokens",
+        "code",
+        "fraction",
+        "short_receive",
+        "times",
+        "probability",
+        "optional",
+    }
+)
+_ERRORS = {
+    "connection_refused": faults.connection_refused,
+    "connection_reset": faults.connection_reset,
+    "read_timeout": faults.read_timeout,
+}
+
+
+def outcome_from_spec(spec: Mapping[str, Any]) -> Outcome:
+    """The outcome a marker's fault mapping asks for (exactly one kind of outcome)."""
+    unknown = sorted(set(spec) - _SPEC_KEYS)
+    kinds = [
+        key for key in ("status", "error", "latency", "lose_tokens", "short_receive") if key in spec
+    ]
+    if unknown or len(kinds) != 1 or "operation" not in spec:
+        raise UsageError(
+            "A fault in @pytest.mark.eventgrid(faults=[...]) is a mapping with `operation` and "
+            f"one of status, error, latency, lose_tokens, short_receive; got {dict(spec)!r}. "
+            f"Allowed keys: {', '.join(sorted(_SPEC_KEYS))}. "
+            f"See {docs('guide/failures/#the-marker')}"
+        )
+    kind = kinds[0]
+    if kind == "status":
+        return faults.status(
+            spec["status"], message=spec.get("message"), retry_after=spec.get("retry_after")
+        )
+    if kind == "error":
+        if spec["error"] not in _ERRORS:
+            raise UsageError(
+                f"A fault's error is one of {', '.join(_ERRORS)}; got {spec['error']!r}."
+            )
+        return _ERRORS[spec["error"]]()
+    if kind == "latency":
+        return faults.latency(spec["latency"])
+    if kind == "short_receive":
+        return faults.short_receive(spec["short_receive"])
+    tokens = spec["lose_tokens"]
+    return faults.lose_tokens(
+        None if tokens in (True, "all") else tokens,
+        fraction=spec.get("fraction"),
+        code=spec.get("code", "TokenLost"),
+    )
