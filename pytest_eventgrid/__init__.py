@@ -2,9 +2,11 @@
 
 from ._basic_views import BasicTopicView, DomainTopicView, PushSubscriptionView
 from ._broker import Clock, JournalEntry, JournalItem, SubscriptionSettings
+from ._broker._chaos import ChaosSettings
 from ._broker._push import DeadLetter, DeliveryAttempt
 from ._calls import Call, CallList
 from ._doors import AsyncEventGridTransport, EventGridTransport
+from ._doors._faults import Fault, FaultedRequest
 from ._doors._webhooks import Webhook
 from ._errors import UsageError
 from ._eventgrid import EventGrid
@@ -17,6 +19,7 @@ __all__ = [
     "BasicTopicView",
     "Call",
     "CallList",
+    "ChaosSettings",
     "Clock",
     "CloudEventFactory",
     "DeadLetter",
@@ -25,6 +28,8 @@ __all__ = [
     "EventGrid",
     "EventGridEventFactory",
     "EventGridTransport",
+    "Fault",
+    "FaultedRequest",
     "JournalEntry",
     "JournalItem",
     "MockEventGrid",
