@@ -25,7 +25,7 @@ from ._broker import (
     SubscriptionSettings,
 )
 from ._broker._basic import BasicTopic
-from ._broker._chaos import ChaosSettings
+from ._broker._chaos import ChaosSettings, checked_settings
 from ._broker._push import DeliveryAttempt
 from ._broker._settings import SEVEN_DAYS
 from ._calls import Scope
@@ -171,8 +171,15 @@ class EventGrid(PublishedAssertions):
         for spec in faults or ():
             options = {key: spec[key] for key in FAULT_OPTIONS if key in spec}
             self.fail(spec.get("operation"), outcome_from_spec(spec), **options)
-        if chaos:
-            self.chaos(**(DEFAULT_CHAOS if chaos is True else dict(chaos)))
+        if chaos is not None and chaos is not False:
+            if chaos is True:
+                chaos = DEFAULT_CHAOS
+            if not isinstance(chaos, Mapping):
+                raise UsageError(
+                    f"chaos= takes True (the default mix) or a mapping of chaos() settings; "
+                    f"got {chaos!r}. See {docs('guide/failures/#chaos')}"
+                )
+            self.chaos(**checked_settings(chaos))
 
     # -- topology ------------------------------------------------------------------------
 

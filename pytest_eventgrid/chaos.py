@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._broker._chaos import checked_settings
 from ._errors import docs
 from ._eventgrid import DEFAULT_CHAOS, EventGrid
 from ._mock import mock_eventgrid
@@ -50,7 +51,18 @@ def _frozen(value: Any) -> Any:
 
 @dataclass
 class Run:
-    """What one run of the scenario left behind."""
+    """What one run of the scenario left behind.
+
+    Attributes:
+        effects: The side effects the scenario recorded, as a multiset.
+        published: The id of every event published, in order.
+        acknowledged: How many times each event id was acknowledged.
+        unsettled: Events left available, delayed or locked at the end.
+        redeliveries: Events that came back after a release or a lost lock.
+        duplicates: Extra copies of acknowledged events that were delivered again.
+        timeline: The fake's timeline, as text.
+
+    """
 
     effects: Counter[Any]
     published: list[str]
@@ -58,6 +70,7 @@ class Run:
     unsettled: list[str]
     redeliveries: int
     timeline: str = field(repr=False, default="")
+    duplicates: int = 0
 
 
 @dataclass
@@ -113,8 +126,8 @@ class ChaosReport:
             if run.unsettled:
                 lines.append(f"  events left in the queue after the {name} run: {run.unsettled}")
         lines.append(
-            f"  the chaotic run redelivered {self.chaos.redeliveries} time(s); "
-            f"its timeline:\n{self.chaos.timeline}"
+            f"  the chaotic run delivered {self.chaos.duplicates} duplicate(s) and "
+            f"redelivered {self.chaos.redeliveries} time(s); its timeline:\n{self.chaos.timeline}"
         )
         lines.append(f"See {docs('guide/failures/#chaos')}")
         return "\n".join(lines)
@@ -152,14 +165,29 @@ def _settle(eventgrid: EventGrid, effects: Effects) -> Run:
         unsettled=unsettled,
         redeliveries=redeliveries,
         timeline=eventgrid.format_timeline(),
+        duplicates=_duplicates(eventgrid),
     )
+
+
+def _duplicates(eventgrid: EventGrid) -> int:
+    """The duplicates chaos added: copies of an event delivered as new once more."""
+    first_deliveries: Counter[tuple[str, str | None, str | None, str | None]] = Counter()
+    for entry in eventgrid.timeline:
+        if entry.operation == "receive":
+            first_deliveries.update(
+                (entry.namespace, entry.topic, entry.subscription, item.event_id)
+                for item in entry.items
+                if item.delivery_count == 1
+            )
+    return sum(count - 1 for count in first_deliveries.values())
 
 
 class _Comparison:
     """The two runs of one check: a fresh fake each, calm then chaotic."""
 
     def __init__(self, chaos: Mapping[str, Any] | None, seed: int | str, settings: Any) -> None:
-        self.chaos = dict(DEFAULT_CHAOS if chaos is None else chaos)
+        # Checked before the calm run, so a typo fails before the scenario runs at all.
+        self.chaos = checked_settings(DEFAULT_CHAOS if chaos is None else chaos)
         self.seed = seed
         self.settings = settings
         self.runs: list[Run] = []

@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .._errors import UsageError, docs
+
+CHANCES = ("duplicates", "early_lock_expiry", "short_batches", "token_lost")
+SETTINGS = ("duplicates", "reorder", "early_lock_expiry", "short_batches", "token_lost")
+
+
+def checked_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """`settings` as `chaos()` keywords, or a `UsageError` saying what is wrong."""
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise UsageError(
+            f"Unknown chaos setting(s) {', '.join(unknown)}; allowed: "
+            f"{', '.join(sorted(SETTINGS))}. See {docs('guide/failures/#chaos')}"
+        )
+    ChaosSettings(**settings)
+    return dict(settings)
 
 
 @dataclass
@@ -16,7 +33,7 @@ class ChaosSettings:
         duplicates: Chance that an acknowledged event is delivered once more, as a
             new copy under a new lock token (at-least-once delivery).
         reorder: Hand events out of publish order.
-        early_lock_expiry: Chance that a lock expires early, after a random part of
+        early_lock_expiry: Chance that a lock expires early: at once, or after a random part of
             the lock duration, so the event is delivered again while still held.
         short_batches: Chance that a receive returns fewer events than available.
         token_lost: Chance that settling a live lock fails with `TokenLost`; the lock is
@@ -32,25 +49,25 @@ class ChaosSettings:
     _random: random.Random = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for name in ("duplicates", "early_lock_expiry", "short_batches", "token_lost"):
+        for name in CHANCES:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
                 raise UsageError(
                     f"chaos {name} is a chance from 0 to 1; got {value!r}. "
                     f"See {docs('guide/failures/#chaos')}"
                 )
+        if not isinstance(self.reorder, bool):
+            raise UsageError(
+                f"chaos reorder is True or False; got {self.reorder!r}. "
+                f"See {docs('guide/failures/#chaos')}"
+            )
         self._random = random.Random(f"chaos:{self.seed}")
 
     def configure(self, **settings: object) -> None:
         """Change the settings in place (every queue shares this object)."""
-        allowed = {"duplicates", "reorder", "early_lock_expiry", "short_batches", "token_lost"}
-        unknown = sorted(set(settings) - allowed)
-        if unknown:
-            raise UsageError(
-                f"Unknown chaos setting(s) {', '.join(unknown)}; allowed: "
-                f"{', '.join(sorted(allowed))}. See {docs('guide/failures/#chaos')}"
-            )
-        checked = ChaosSettings(**{**self._settings(), **settings, "seed": self.seed})  # type: ignore[arg-type]
+        checked = ChaosSettings(
+            **{**self._settings(), **checked_settings(settings), "seed": self.seed}
+        )
         self.__dict__.update(checked.__dict__)
 
     def _settings(self) -> dict[str, object]:
@@ -84,7 +101,11 @@ class ChaosSettings:
         return self.reorder and self._random.random() < 0.5
 
     def lock_duration(self, duration: float) -> float:
+        """The lock's duration: sometimes cut short, half of those times to nothing (the
+        lock is already gone when the consumer settles, however fast it is)."""
         if self._chance(self.early_lock_expiry):
+            if self._random.random() < 0.5:
+                return 0.0
             return self._random.uniform(1.0, duration / 2)
         return duration
 

@@ -107,6 +107,8 @@ class Namespace:
     ) -> None:
         outcome = {
             "lock_expired": "available again",
+            "lock_lost": "lock lost, available again",
+            "duplicated": "delivered once more (a duplicate)",
             "dead_lettered": f"dead-lettered: {snapshot.dead_letter_reason}",
             "dropped": f"dropped: {snapshot.dead_letter_reason}",
         }.get(transition, transition)

@@ -156,12 +156,12 @@ class SubscriptionQueue:
 
     # -- publish ---------------------------------------------------------------------
 
-    def enqueue(self, events: Iterable[Event], now: float, *, filtered: bool = True) -> None:
+    def enqueue(self, events: Iterable[Event], now: float) -> None:
         ttl = self.settings.time_to_live
         accepts = self.settings.filter.matches
         added = False
         for event in events:
-            if filtered and not accepts(event):
+            if not accepts(event):
                 continue
             queued = QueuedEvent(event, next(self._seq), now, ttl)
             self._make_available(queued)
@@ -169,6 +169,15 @@ class SubscriptionQueue:
             added = True
         if added:
             self._notify()
+
+    def _duplicate(self, original: QueuedEvent, now: float) -> None:
+        """Deliver an acknowledged event once more, as a new copy (at-least-once)."""
+        copy = QueuedEvent(original.event, next(self._seq), now, 0.0)
+        copy.expires_at = original.expires_at
+        self._make_available(copy)
+        heapq.heappush(self._expiry, (copy.expires_at, copy.seq, copy))
+        self._emit("duplicated", self._snapshot(copy, now))
+        self._notify()
 
     def _make_available(self, queued: QueuedEvent) -> None:
         queued.state = State.AVAILABLE
@@ -240,7 +249,7 @@ class SubscriptionQueue:
         chaos = self.chaos
         lock_duration = self.settings.lock_duration
         if chaos.active:
-            max_events = chaos.batch_size(max_events)
+            max_events = chaos.batch_size(min(max_events, self._ready_count))
         while self._ready and len(deliveries) < max_events:
             queued = self._ready.pop() if chaos.take_from_back() else self._ready.popleft()
             if queued.state is not State.AVAILABLE:
@@ -307,7 +316,7 @@ class SubscriptionQueue:
                     self._snapshot(result.event, now, lock_token=result.lock_token)
                 )
                 if self.chaos.duplicate():
-                    self.enqueue([result.event.event], now, filtered=False)
+                    self._duplicate(result.event, now)
         return results
 
     def reject(self, tokens: Iterable[str], now: float) -> list[TokenResult]:
@@ -344,7 +353,7 @@ class SubscriptionQueue:
         expired = self._snapshot(queued, now, lock_token=token)
         self.expired_locks.append(expired)
         if queued.state in PENDING:
-            self._emit("lock_expired", expired)
+            self._emit("lock_lost", expired)
         if became_available:
             self._notify()
 
