@@ -59,8 +59,9 @@ class Call:
 
     @property
     def ok(self) -> bool:
-        """Whether the fake answered with a success status."""
-        return self.status < 400
+        """Whether the fake answered with a success status (not an error, and not an
+        injected transport failure, which records status 0)."""
+        return 0 < self.status < 400
 
     def describe(self) -> str:
         """One line: time, operation, where, status, detail and event ids."""

@@ -460,7 +460,16 @@ class EventGrid(PublishedAssertions):
         the test's seed. A fault that never fired fails the test at teardown,
         unless `optional=True`.
         """
-        outcomes = (outcome,) if isinstance(outcome, Outcome) else tuple(outcome)
+        if isinstance(outcome, Outcome):
+            outcomes: tuple[Outcome, ...] = (outcome,)
+        elif isinstance(outcome, list | tuple):
+            outcomes = tuple(outcome)
+        else:
+            raise UsageError(
+                f"fail() takes an outcome made by pytest_eventgrid.faults (or a list of them); "
+                f"got {outcome!r}. For a status, write faults.status({outcome!r}). "
+                f"See {docs('guide/failures/#outcomes')}"
+            )
         if times is DEFAULT:
             times = None if probability is not None else max(len(outcomes), 1)
         if probability is not None and not 0.0 < probability <= 1.0:

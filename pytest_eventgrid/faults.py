@@ -79,6 +79,8 @@ def status(code: int, *, message: str | None = None, retry_after: float | None =
             f"faults.status() takes one of {', '.join(map(str, STATUSES))}; got {code!r}. "
             f"See {docs('guide/failures/#outcomes')}"
         )
+    if retry_after is not None and retry_after < 0:
+        raise UsageError(f"faults.status() takes retry_after >= 0 (seconds); got {retry_after!r}.")
     return Outcome("status", status=code, message=message, retry_after=retry_after)
 
 
@@ -88,17 +90,29 @@ def throttle(*, retry_after: float = 1.0) -> Outcome:
 
 
 def connection_refused() -> Outcome:
-    """No connection: the SDK raises `ServiceRequestError` (retried as a connect error)."""
+    """No connection: the SDK raises `ServiceRequestError`.
+
+    The fake does not serve the request. The SDK does not retry it: azure-core retries
+    a POST (every Event Grid operation is one) only on 500, 503, 504 or a `Retry-After`.
+    """
     return Outcome("connection_refused")
 
 
 def connection_reset() -> Outcome:
-    """The connection drops before an answer: `ServiceRequestError`."""
+    """The connection drops before an answer: `ServiceRequestError`, not retried.
+
+    The fake does not serve the request. Raw httpx callers get `httpx.RemoteProtocolError`.
+    """
     return Outcome("connection_reset")
 
 
 def read_timeout() -> Outcome:
-    """The request was sent, the answer never came: `ServiceResponseError`."""
+    """The answer never comes: `ServiceResponseTimeoutError`, not retried.
+
+    `ServiceResponseTimeoutError` is a `ServiceResponseError`. The fake does not
+    serve the request, so nothing changes on the service side.
+    Raw httpx callers get `httpx.ReadTimeout`.
+    """
     return Outcome("read_timeout")
 
 

@@ -18,6 +18,7 @@ SUBSCRIPTION = "ORDERS_EVENTGRID_SUBSCRIPTION"
 RELEASE_DELAY = "ORDERS_RELEASE_DELAY_SECONDS"
 MAX_EVENTS = "ORDERS_MAX_EVENTS"
 MAX_WAIT_TIME = "ORDERS_MAX_WAIT_TIME_SECONDS"
+ERROR_BACKOFF = "ORDERS_ERROR_BACKOFF_SECONDS"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Settings:
         release_delay: How long a transiently failed event waits before redelivery.
         max_events: The most events one receive returns (1-100).
         max_wait_time: Seconds a receive waits for events when there are none (10-120).
+        error_backoff: Seconds the worker waits after Event Grid failed for now (0-300).
     """
 
     endpoint: str
@@ -41,6 +43,7 @@ class Settings:
     release_delay: ReleaseDelay = ReleaseDelay.ONE_MINUTE
     max_events: int = 10
     max_wait_time: int = 60
+    error_backoff: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +65,7 @@ class Settings:
             release_delay=_release_delay(env.get(RELEASE_DELAY), defaults.release_delay),
             max_events=_integer(env, MAX_EVENTS, defaults.max_events, 1, 100),
             max_wait_time=_integer(env, MAX_WAIT_TIME, defaults.max_wait_time, 10, 120),
+            error_backoff=_integer(env, ERROR_BACKOFF, defaults.error_backoff, 0, 300),
         )
 
     @property

@@ -11,18 +11,33 @@ For every event of a batch the handler decides the outcome:
 
 `OrderWorker` runs on asyncio, `SyncOrderWorker` in a plain thread; both share the
 settling logic in `Batch`.
+
+Event Grid itself may fail for a while (throttling, a 503, a dropped connection, a
+timeout). The SDK retries what it can; when it gives up, `run()` logs the failure,
+waits `error_backoff` seconds and carries on. Events received but not settled then
+come back when their locks expire, so the handler must cope with seeing an order
+twice. Failures that waiting cannot cure (a refused key, an unknown topic) stop
+`run()`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from types import TracebackType
 from typing import Any, cast
 
+from azure.core.exceptions import (
+    AzureError,
+    HttpResponseError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridConsumerClient
 from azure.eventgrid.aio import EventGridConsumerClient as AsyncEventGridConsumerClient
@@ -38,6 +53,26 @@ OrderHandler = Callable[[Order], Awaitable[None] | None]
 """Processes one order. `OrderWorker` accepts sync and async handlers."""
 
 Received = ReceiveDetails[Any]
+
+# Statuses of a service that is busy or failing for now: worth trying again later.
+TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def is_transient(error: AzureError) -> bool:
+    """Whether a failed Event Grid call may succeed when tried again later."""
+    if isinstance(error, (ServiceRequestError, ServiceResponseError)):
+        return True
+    return isinstance(error, HttpResponseError) and error.status_code in TRANSIENT_STATUSES
+
+
+def _backoff_after(error: AzureError, settings: Settings) -> float:
+    """The seconds to wait after a failed batch; re-raise what waiting cannot cure."""
+    if not is_transient(error):
+        raise error
+    logger.warning(
+        "Event Grid failed for now, trying again in %ss: %s", settings.error_backoff, error
+    )
+    return settings.error_backoff
 
 
 def order_of(detail: Received) -> Order:
@@ -161,9 +196,12 @@ class OrderWorker:
         return outcome_of(detail, None)
 
     async def run(self) -> None:
-        """Process batches until cancelled."""
+        """Process batches until cancelled, riding out transient Event Grid failures."""
         while True:
-            await self.process_batch()
+            try:
+                await self.process_batch()
+            except AzureError as error:
+                await asyncio.sleep(_backoff_after(error, self.settings))
 
     async def close(self) -> None:
         """Close the underlying client."""
@@ -221,9 +259,13 @@ class SyncOrderWorker:
         return outcome_of(detail, None)
 
     def run(self, stop: Callable[[], bool]) -> None:
-        """Process batches until `stop()` is true (checked between batches)."""
+        """Process batches until `stop()` is true (checked between batches), riding out
+        transient Event Grid failures."""
         while not stop():
-            self.process_batch()
+            try:
+                self.process_batch()
+            except AzureError as error:
+                time.sleep(_backoff_after(error, self.settings))
 
     def close(self) -> None:
         """Close the underlying client."""

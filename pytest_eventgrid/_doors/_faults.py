@@ -22,14 +22,16 @@ from azure.core.exceptions import (
 )
 
 from .. import faults
-from .._broker import Broker, JournalEntry, TokenResult
+from .._broker import Broker, JournalEntry
 from .._errors import UsageError, docs
 from .._wire import EventGridService, LongPoll, WireRequest, WireResponse, WireResult
 from .._wire._basic import BasicError, basic_error_response
 from .._wire._errors import ServiceError, namespace_error
-from .._wire._namespaces import match_route, settlement_response
+from .._wire._namespaces import match_route
 from ..faults import SETTLEMENTS, Outcome
 
+# What a `BadToken` fault puts in front of a token: the wire cannot decode it.
+CORRUPTED = "bad:"
 # Outcomes the wire still serves (and records); the others replace its answer.
 _SERVED = frozenset({"ok", "latency", "short_receive", "tokens"})
 OPERATIONS = ("publish", "receive", "acknowledge", "release", "reject", "renew_locks", "send")
@@ -89,6 +91,23 @@ class FaultedRequest:
         """The body as JSON (None when empty)."""
         return json.loads(self.body) if self.body else None
 
+    def header(self, name: str) -> str | None:
+        """The value of header `name` (any case), or None."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
+
+    @property
+    def lock_tokens(self) -> list[str]:
+        """The lock tokens a settlement carries (empty for other requests)."""
+        try:
+            document = self.json()
+        except ValueError:
+            return []
+        tokens = document.get("lockTokens") if isinstance(document, dict) else None
+        if not isinstance(tokens, list):
+            return []
+        return [token for token in tokens if isinstance(token, str)]
+
 
 @dataclass(eq=False)
 class Fault:
@@ -132,7 +151,10 @@ class Fault:
             for name, value in (("topic", self.topic), ("subscription", self.subscription))
             if value is not None
         )
-        count = "" if self.times == 1 else f", times={self.times}"
+        if self.when is not None:
+            where += f", when={getattr(self.when, '__qualname__', None) or repr(self.when)}"
+        usual = None if self.probability is not None else len(self.outcomes)
+        count = "" if self.times == usual else f", times={self.times}"
         chance = f", probability={self.probability:g}" if self.probability is not None else ""
         return f"fail({self.operation!r}, {what}{where}{count}{chance})"
 
@@ -142,8 +164,16 @@ class Fault:
             and (self.operation is None or self.operation == request.operation)
             and (self.topic is None or self.topic == request.topic)
             and (self.subscription is None or self.subscription == request.subscription)
+            and self._carries_its_tokens(request)
             and (self.when is None or bool(self.when(request)))
         )
+
+    def _carries_its_tokens(self, request: FaultedRequest) -> bool:
+        """A fault that loses chosen tokens waits for a settlement that carries one."""
+        outcome = self.next_outcome()
+        if outcome.kind != "tokens" or outcome.tokens is None:
+            return True
+        return not set(outcome.tokens).isdisjoint(request.lock_tokens)
 
     def next_outcome(self) -> Outcome:
         return self.outcomes[min(self.fired, len(self.outcomes) - 1)]
@@ -186,7 +216,18 @@ class FaultScript:
             )
         if not fault.outcomes:
             raise UsageError("fail() needs at least one outcome.")
+        if fault.times is not None and (isinstance(fault.times, bool) or fault.times < 1):
+            raise UsageError(
+                f"fail() takes times >= 1, or None for every matching request; got "
+                f"{fault.times!r}. See {docs('guide/failures/#how-many-requests')}"
+            )
         for outcome in fault.outcomes:
+            if not isinstance(outcome, Outcome):
+                raise UsageError(
+                    "fail() takes outcomes made by pytest_eventgrid.faults, such as "
+                    f"faults.status(503); got {outcome!r}. "
+                    f"See {docs('guide/failures/#outcomes')}"
+                )
             if outcome.kind == "tokens" and fault.operation not in SETTLEMENTS:
                 raise UsageError(
                     "lose_tokens() only applies to acknowledge, release, reject and "
@@ -272,26 +313,35 @@ class FaultScript:
     def _lose_tokens(
         self, outcome: Outcome, request: WireRequest, faulted: FaultedRequest
     ) -> WireResult:
+        """Serve the settlement with the chosen tokens failing, in one request the
+        timeline shows whole.
+
+        `TokenLost`: the locks end first, as if they had expired, so the wire answers
+        "Token has expired." for them and their events are available again.
+        `BadToken`: the tokens reach the wire corrupted, so it answers "Cannot decode
+        lockToken" and nothing changes; the answer names the tokens as sent.
+        """
         document = faulted.json()
         tokens = document.get("lockTokens") if isinstance(document, dict) else None
-        if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+        if (
+            not isinstance(document, dict)
+            or not isinstance(tokens, list)
+            or not all(isinstance(t, str) for t in tokens)
+        ):
             return self._service.handle(request)  # the wire gives the service's 400
         chosen = self._choose(outcome, tokens)
-        kept = [token for token in tokens if token not in chosen]
-        served: list[TokenResult] = []
-        if kept:
-            answer = self._service.handle(_with_tokens(request, kept))
-            if isinstance(answer, LongPoll) or answer.status != 200:
-                return answer
-            body = json.loads(answer.body)
-            served = _token_results(body)
-        message = "Token has expired." if outcome.code == "TokenLost" else "Cannot decode lockToken"
+        if not chosen:
+            return self._service.handle(request)
         if outcome.code == "TokenLost":
-            self._expire(faulted, chosen)
-        lost = [TokenResult(token, (outcome.code, message)) for token in tokens if token in chosen]
-        by_token = {result.lock_token: result for result in [*served, *lost]}
-        version = request.query_value("api-version") or ""
-        return settlement_response([by_token[token] for token in tokens], version)
+            # In the request's order (not the set's), so redeliveries come in a stable order.
+            self._expire(faulted, [token for token in dict.fromkeys(tokens) if token in chosen])
+            return self._service.handle(request)
+        corrupted = {token: f"{CORRUPTED}{token}" for token in chosen}
+        document["lockTokens"] = [corrupted.get(token, token) for token in tokens]
+        answer = self._service.handle(_with_body(request, document))
+        if isinstance(answer, LongPoll):  # pragma: no cover - settlements never wait
+            return answer
+        return _restore_tokens(answer, {bad: token for token, bad in corrupted.items()})
 
     def _choose(self, outcome: Outcome, tokens: Sequence[str]) -> set[str]:
         if outcome.tokens is not None:
@@ -301,7 +351,7 @@ class FaultScript:
                 return {token for token in tokens if self._random.random() < outcome.fraction}
         return set(tokens)
 
-    def _expire(self, faulted: FaultedRequest, tokens: set[str]) -> None:
+    def _expire(self, faulted: FaultedRequest, tokens: Sequence[str]) -> None:
         """A lost lock: the event is available again, as after a lock expiry."""
         url = urlsplit(faulted.url)
         namespace = self._broker.namespaces.get((url.hostname or "").lower())
@@ -343,19 +393,24 @@ def _with_max_events(request: WireRequest, limit: int) -> WireRequest:
     )
 
 
-def _with_tokens(request: WireRequest, tokens: list[str]) -> WireRequest:
-    body = json.dumps({"lockTokens": tokens}).encode("utf-8")
-    return WireRequest(request.method, request.url, request.headers, body)
+def _with_body(request: WireRequest, document: object) -> WireRequest:
+    body = json.dumps(document).encode("utf-8")
+    headers = {
+        name: str(len(body)) if name.lower() == "content-length" else value
+        for name, value in request.headers.items()
+    }
+    return WireRequest(request.method, request.url, headers, body)
 
 
-def _token_results(body: dict[str, object]) -> list[TokenResult]:
-    results = [TokenResult(str(token)) for token in body.get("succeededLockTokens", [])]  # type: ignore[attr-defined]
-    for failed in body.get("failedLockTokens", []):  # type: ignore[attr-defined]
-        error = failed.get("error") or {}
-        code = error.get("code") or failed.get("errorCode", "")
-        message = error.get("message") or failed.get("errorDescription", "")
-        results.append(TokenResult(failed["lockToken"], (code, message)))
-    return results
+def _restore_tokens(answer: WireResponse, originals: dict[str, str]) -> WireResponse:
+    """The settlement answer, naming the corrupted tokens as the client sent them."""
+    if answer.status != 200:
+        return answer
+    document = json.loads(answer.body)
+    for failed in document.get("failedLockTokens", []):
+        failed["lockToken"] = originals.get(failed["lockToken"], failed["lockToken"])
+    body = json.dumps(document, separators=(",", ":")).encode("utf-8")
+    return WireResponse(answer.status, {**answer.headers, "Content-Length": str(len(body))}, body)
 
 
 _SPEC_KEYS = frozenset(

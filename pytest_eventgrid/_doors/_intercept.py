@@ -7,10 +7,10 @@ last one:
   single place every azure-core pipeline hands a request to its transport. Whatever
   transport a client has (requests, aiohttp, a custom one, or one built before the
   fake started), a request for a served host goes to the fake's transport instead,
-  and the pipeline context's transport is swapped too, so the retry policy's backoff
-  sleeps on the fake clock. Other hosts go to the client's own transport untouched,
-  and so does a client that was given a fake's transport explicitly: it keeps the
-  fake it chose, even inside a nested one.
+  and the pipeline context's transport is swapped too (already by the retry policy,
+  which is patched for that), so every retry backoff sleeps on the fake clock. Other
+  hosts go to the client's own transport untouched, and so does a client that was
+  given a fake's transport explicitly: it keeps the fake it chose, even nested.
 - a respx router (the `httpx` mocker), for code that calls the REST API with raw
   `httpx` clients. It answers served hosts and hands everything else on: to a
   user's own respx routers when there are any (which answer or refuse it), else to
@@ -31,6 +31,7 @@ import respx
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline._base import _TransportRunner
 from azure.core.pipeline._base_async import _AsyncTransportRunner
+from azure.core.pipeline.policies import AsyncRetryPolicy, RetryPolicy
 from respx.mocks import Mocker
 from respx.models import AllMockedAssertionError, PassThrough
 
@@ -181,12 +182,37 @@ class _EventGridRouter(respx.MockRouter):
 # -- install / uninstall ----------------------------------------------------------------------
 
 
+def _adopt(request: PipelineRequest, door: Callable[[InterceptTarget], Any]) -> None:  # type: ignore[type-arg]
+    """Give a request for a served host the fake's transport in its pipeline context
+    before the retry policy reads it, so even its first backoff sleeps on the fake
+    clock. A client wired to a fake explicitly keeps its own."""
+    if isinstance(request.context.transport, EventGridTransport | AsyncEventGridTransport):
+        return
+    target = target_for(request.http_request.url)
+    if target is not None:
+        request.context.transport = door(target)
+
+
+def _sync_retry(policy: RetryPolicy, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
+    _adopt(request, lambda target: target.transport())
+    return _originals["sync_retry"](policy, request)  # type: ignore[no-any-return]
+
+
+async def _async_retry(policy: AsyncRetryPolicy, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
+    _adopt(request, lambda target: target.async_transport())
+    return await _originals["async_retry"](policy, request)  # type: ignore[no-any-return]
+
+
 def _install() -> None:
     global _router
     _originals["sync"] = _TransportRunner.send
     _originals["async"] = _AsyncTransportRunner.send
+    _originals["sync_retry"] = RetryPolicy.send
+    _originals["async_retry"] = AsyncRetryPolicy.send
     _TransportRunner.send = _sync_send  # type: ignore[method-assign,assignment]
     _AsyncTransportRunner.send = _async_send  # type: ignore[method-assign,assignment]
+    RetryPolicy.send = _sync_retry  # type: ignore[method-assign,assignment]
+    AsyncRetryPolicy.send = _async_retry  # type: ignore[method-assign,assignment]
     _router = _EventGridRouter(using="httpx", assert_all_called=False, assert_all_mocked=True)
     _router.start()
 
@@ -197,6 +223,8 @@ def _uninstall() -> None:
         return
     _TransportRunner.send = _originals.pop("sync")  # type: ignore[method-assign]
     _AsyncTransportRunner.send = _originals.pop("async")  # type: ignore[method-assign]
+    RetryPolicy.send = _originals.pop("sync_retry")  # type: ignore[method-assign]
+    AsyncRetryPolicy.send = _originals.pop("async_retry")  # type: ignore[method-assign]
     if _router is not None:
         _router.stop(quiet=True)
         _router = None
