@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -9,19 +8,8 @@ import pytest_asyncio
 
 from pytest_eventgrid import EventGrid
 
+from .._no_real_sleep import no_real_sleep  # noqa: F401 - an autouse fixture
 from ._support import Consumer, Door, Publisher
-
-
-@pytest.fixture(autouse=True)
-def no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail a test whose code sleeps for real: time moves only on the fake clock."""
-    sleep = asyncio.sleep
-
-    async def only_yield(delay: float, result: object = None) -> object:
-        assert delay == 0, f"asyncio.sleep({delay!r}) would wait for real"
-        return await sleep(0, result)
-
-    monkeypatch.setattr(asyncio, "sleep", only_yield)
 
 
 @pytest.fixture(params=["sync", "async"])
