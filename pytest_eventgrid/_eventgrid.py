@@ -115,7 +115,8 @@ class EventGrid(PublishedAssertions):
         max_delivery_count: Default deliveries before dead-lettering, 1-10.
         time_to_live: Default event time-to-live of subscriptions (7 days).
         dead_letter: Keep rejected and expired events in a dead-letter store.
-        seed: Seed for event ids, lock tokens and tracking ids.
+        seed: Seed for lock tokens, tracking ids, and the chance of faults and chaos
+            (event ids come from the events; the factories take the test's seed too).
         start: The wall-clock instant that virtual time 0 stands for (default: now).
     """
 
