@@ -1,0 +1,437 @@
+"""Playback of Azure SDK test-proxy recordings, through interception.
+
+A `Player` is an interception target: while it is active, every request for an
+Event Grid host (or a host the recording names) is answered with the matching
+recorded response, whoever built the client. Matching ignores what changes from
+run to run or was sanitised away: the host, every header, the CloudEvent `id` and
+`time`, trace-context extensions and the lock tokens themselves.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .._broker import Clock
+from .._errors import UsageError, docs
+from .._wire import WireRequest, WireResponse
+from .._wire._errors import ServiceError, namespace_error
+from ._intercept import activate, deactivate
+from ._transport import AsyncEventGridTransport, EventGridTransport
+
+EVENTGRID_DOMAIN = ".eventgrid.azure.net"
+MISMATCH_CODE = "PlaybackMismatch"
+SETTLEMENTS = frozenset({"acknowledge", "release", "reject", "renewLock"})
+# Event attributes that differ on every run, so a publish never matches on them.
+VOLATILE_EVENT_KEYS = frozenset({"id", "time", "eventTime", "traceparent", "tracestate"})
+# Headers the player recomputes instead of replaying.
+_DROPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
+_TEXT_TYPES = ("json", "text/", "xml", "charset=", "x-www-form-urlencoded")
+_CLOSEST = 3
+
+
+# -- the recording ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request as the recording holds it; `body` is the bytes that were sent."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    """A response as the recording holds it; `body` is the bytes that came back."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class RecordedEntry:
+    """One recorded exchange; `index` is its position in the file (from 0)."""
+
+    index: int
+    request: RecordedRequest
+    response: RecordedResponse
+
+    def __str__(self) -> str:
+        return f"#{self.index} {self.request.method} {self.request.url} -> {self.response.status}"
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A parsed test-proxy recording: its entries in request order, and its variables."""
+
+    entries: tuple[RecordedEntry, ...]
+    variables: Mapping[str, str] = field(default_factory=dict)
+    source: str | None = None
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """The lower-case hosts the recorded requests went to."""
+        return frozenset((urlsplit(e.request.url).hostname or "").lower() for e in self.entries)
+
+
+def _is_text(content_type: str | None) -> bool:
+    return content_type is not None and any(part in content_type.lower() for part in _TEXT_TYPES)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _body_bytes(value: object, content_type: str | None) -> bytes:
+    """The bytes a recorded body stands for (see the test-proxy entry format)."""
+    if value is None:
+        return b""
+    if not isinstance(value, str):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if _is_text(content_type):
+        return value.encode("utf-8")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return value.encode("utf-8")  # text after all, recorded without a Content-Type
+
+
+def _headers(value: object, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise UsageError(f"{where} must be an object of header names to values, not {value!r}.")
+    return {
+        str(name): ", ".join(map(str, item)) if isinstance(item, list) else str(item)
+        for name, item in value.items()
+    }
+
+
+def _entry(index: int, raw: object) -> RecordedEntry:
+    where = f"Entries[{index}]"
+    if not isinstance(raw, Mapping):
+        raise UsageError(f"{where} is not an object: {raw!r}")
+    try:
+        method, url, status = raw["RequestMethod"], raw["RequestUri"], raw["StatusCode"]
+    except KeyError as missing:
+        raise UsageError(
+            f"{where} has no {missing}: a test-proxy entry needs RequestUri, RequestMethod "
+            f"and StatusCode. See {docs('guide/playback/#recording-files')}"
+        ) from None
+    request_headers = _headers(raw.get("RequestHeaders"), f"{where}.RequestHeaders")
+    response_headers = _headers(raw.get("ResponseHeaders"), f"{where}.ResponseHeaders")
+    request_body = _body_bytes(raw.get("RequestBody"), _header(request_headers, "content-type"))
+    response_value = raw.get("ResponseBody")
+    response_type = _header(response_headers, "content-type")
+    response_body = _body_bytes(response_value, response_type)
+    kept = {k: v for k, v in response_headers.items() if k.lower() not in _DROPPED_RESPONSE_HEADERS}
+    if response_value is not None and not isinstance(response_value, str) and not response_type:
+        kept["Content-Type"] = "application/json"
+    kept["Content-Length"] = str(len(response_body))
+    return RecordedEntry(
+        index,
+        RecordedRequest(str(method).upper(), str(url), request_headers, request_body),
+        RecordedResponse(int(status), kept, response_body),
+    )
+
+
+def load_test_proxy(recording: str | os.PathLike[str] | Mapping[str, Any]) -> Recording:
+    """Parse an Azure SDK test-proxy recording: a file path or the parsed JSON.
+
+    Bodies become the bytes that travelled: a JSON value is serialised, a string is
+    text when its Content-Type is textual and base64 otherwise, null is empty.
+    """
+    source: str | None = None
+    if isinstance(recording, Mapping):
+        data: object = recording
+    else:
+        source = os.fspath(recording)
+        with open(source, encoding="utf-8-sig") as file:
+            data = json.load(file)
+    if not isinstance(data, Mapping) or not isinstance(data.get("Entries"), list):
+        raise UsageError(
+            f"{source or 'the recording'} is not a test-proxy recording: expected "
+            f'{{"Entries": [...], "Variables": {{...}}}}. '
+            f"See {docs('guide/playback/#recording-files')}"
+        )
+    variables = data.get("Variables") or {}
+    return Recording(
+        entries=tuple(_entry(index, raw) for index, raw in enumerate(data["Entries"])),
+        variables={str(k): str(v) for k, v in dict(variables).items()},
+        source=source,
+    )
+
+
+# -- matching --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Key:
+    """What a request is matched on."""
+
+    method: str
+    resource: str
+    operation: str
+    api_version: str | None
+    query: tuple[tuple[str, tuple[str, ...]], ...]
+    body: object
+
+    @classmethod
+    def of(cls, method: str, url: str, body: bytes) -> _Key:
+        split = urlsplit(url)
+        path = unquote(split.path) or "/"
+        if path.lower().startswith("/api/events/topics/"):
+            path = path[len("/api/events") :]  # the Python SDK tests' endpoint prefix
+        resource, _, operation = path.partition(":")
+        if not operation and path.rstrip("/").lower().endswith("/api/events"):
+            operation = "publish"  # Event Grid Basic
+        query = parse_qs(split.query, keep_blank_values=True)
+        api_version = query.pop("api-version", [None])[-1]
+        return cls(
+            method=method.upper(),
+            resource=resource.rstrip("/").lower() or "/",
+            operation=operation,
+            api_version=api_version,
+            query=tuple(sorted((name, tuple(values)) for name, values in query.items())),
+            body=_comparable_body(operation, body),
+        )
+
+
+@dataclass(frozen=True)
+class _LockTokens:
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.count} lock token{'s' if self.count != 1 else ''}"
+
+
+def _comparable_body(operation: str, body: bytes) -> object:
+    if not body:
+        return None
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return body
+    if operation in SETTLEMENTS and isinstance(value, dict):
+        tokens = value.get("lockTokens")
+        return _LockTokens(len(tokens) if isinstance(tokens, list) else 0)
+    if operation == "publish":
+        events = value if isinstance(value, list) else [value]
+        return [_stable_event(event) for event in events]
+    return value
+
+
+def _stable_event(event: object) -> object:
+    if not isinstance(event, dict):
+        return event
+    return {key: item for key, item in event.items() if key not in VOLATILE_EVENT_KEYS}
+
+
+def _first_difference(recorded: object, sent: object, where: str = "") -> str | None:
+    """Where two JSON values first differ, as `at <path>: <recorded> recorded, <sent> sent`."""
+    if isinstance(recorded, dict) and isinstance(sent, dict):
+        for key in sorted(recorded.keys() | sent.keys()):
+            inner = f"{where}.{key}" if where else str(key)
+            if key not in sent:
+                return f"'{inner}' recorded, not sent"
+            if key not in recorded:
+                return f"'{inner}' sent, not recorded"
+            found = _first_difference(recorded[key], sent[key], inner)
+            if found:
+                return found
+        return None
+    if isinstance(recorded, list) and isinstance(sent, list):
+        if len(recorded) != len(sent):
+            return f"{len(recorded)} items recorded, {len(sent)} sent" + (
+                f" at '{where}'" if where else ""
+            )
+        for position, (left, right) in enumerate(zip(recorded, sent, strict=True)):
+            found = _first_difference(left, right, f"{where}[{position}]")
+            if found:
+                return found
+        return None
+    if recorded == sent:
+        return None
+    at = f" at '{where}'" if where else ""
+    return f"{_short(recorded)} recorded, {_short(sent)} sent{at}"
+
+
+def _short(value: object) -> str:
+    text = str(value) if isinstance(value, _LockTokens) else repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _differences(recorded: _Key, sent: _Key) -> list[tuple[int, str]]:
+    """What differs between a recorded entry and a request, with a weight each."""
+    found: list[tuple[int, str]] = []
+    if recorded.method != sent.method:
+        found.append((8, f"method: {recorded.method} recorded, {sent.method} sent"))
+    if recorded.resource != sent.resource:
+        found.append((4, f"path: {recorded.resource!r} recorded, {sent.resource!r} sent"))
+    if recorded.operation != sent.operation:
+        what = f"{recorded.operation or '(none)'!r} recorded, {sent.operation or '(none)'!r} sent"
+        found.append((8, f"operation: {what}"))
+    if recorded.api_version != sent.api_version:
+        what = f"{recorded.api_version!r} recorded, {sent.api_version!r} sent"
+        found.append((2, f"api-version: {what}"))
+    if recorded.query != sent.query:
+        what = f"{_query(recorded.query)} recorded, {_query(sent.query)} sent"
+        found.append((2, f"query: {what}"))
+    if recorded.body != sent.body:
+        found.append((1, f"body: {_first_difference(recorded.body, sent.body)}"))
+    return found
+
+
+def _query(query: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    return "&".join(f"{name}={value}" for name, values in query for value in values) or "(none)"
+
+
+# -- the player ------------------------------------------------------------------------------
+
+
+class Player:
+    """Answers requests from a recording while active (`with` / `async with`).
+
+    Attributes:
+        recording: What is played.
+        played: The entries that answered a request, in the order they did.
+        mismatches: The message of every request nothing in the recording matched.
+    """
+
+    def __init__(self, recording: Recording, *, clock: Clock | None = None) -> None:
+        self.recording = recording
+        self.clock = clock or Clock(autojump=False)
+        self.played: list[RecordedEntry] = []
+        self.mismatches: list[str] = []
+        self._keys = [
+            _Key.of(e.request.method, e.request.url, e.request.body) for e in recording.entries
+        ]
+        self._used: set[int] = set()
+        self._hosts = recording.hosts
+        self._lock = threading.Lock()
+
+    @property
+    def unused(self) -> list[RecordedEntry]:
+        """The entries no request has played yet, in recording order."""
+        with self._lock:
+            return [e for e in self.recording.entries if e.index not in self._used]
+
+    # -- interception target --------------------------------------------------------------
+
+    def serves(self, host: str) -> bool:
+        """Every Event Grid host, and every host the recording names."""
+        host = host.lower()
+        return host.endswith(EVENTGRID_DOMAIN) or host in self._hosts
+
+    @property
+    def _entry(self) -> Player:
+        return self
+
+    def transport(self) -> EventGridTransport:
+        """A sync azure-core transport that answers from the recording."""
+        return EventGridTransport(self, self.clock)
+
+    def async_transport(self) -> AsyncEventGridTransport:
+        """An async azure-core transport that answers from the recording."""
+        return AsyncEventGridTransport(self, self.clock)
+
+    def handle(self, request: WireRequest) -> WireResponse:
+        """The recorded answer to `request`, or a 404 that says what did not match."""
+        key = _Key.of(request.method, request.url, request.body)
+        with self._lock:
+            for index, recorded in enumerate(self._keys):
+                if index not in self._used and recorded == key:
+                    self._used.add(index)
+                    entry = self.recording.entries[index]
+                    self.played.append(entry)
+                    return WireResponse(
+                        entry.response.status, dict(entry.response.headers), entry.response.body
+                    )
+            message = self._mismatch(request, key)
+            self.mismatches.append(message)
+        error = ServiceError(404, MISMATCH_CODE, message)
+        return namespace_error(error, instant=self.clock.utcnow(), tracking_id="playback")
+
+    def _mismatch(self, request: WireRequest, key: _Key) -> str:
+        ranked = sorted(
+            (sum(weight for weight, _ in found), index in self._used, index, found)
+            for index, recorded in enumerate(self._keys)
+            for found in [_differences(recorded, key)]
+        )
+        lines = [
+            f"pytest-eventgrid playback has no recorded answer for {request.method} {request.url}"
+        ]
+        if not ranked:
+            lines.append("The recording has no entries.")
+        else:
+            lines.append("Closest recorded entries:")
+        for _, used, index, found in ranked[:_CLOSEST]:
+            lines.append(f"  {self.recording.entries[index]}")
+            if used:
+                lines.append("    already played (each recorded entry answers once)")
+            lines.extend(f"    {what}" for _, what in found)
+        lines.append(f"See {docs('guide/playback/#mismatches')}")
+        return "\n".join(lines)
+
+    # -- activation ------------------------------------------------------------------------
+
+    def __enter__(self) -> Player:
+        activate(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        deactivate(self)
+
+    async def __aenter__(self) -> Player:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc_value, traceback)
+
+
+def playback(
+    recording: Recording | str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    clock: Clock | None = None,
+) -> Player:
+    """A player for `recording` (a `Recording`, a file path or parsed JSON), to use as
+    `with playback(...) as player:` or `async with playback(...) as player:`."""
+    if not isinstance(recording, Recording):
+        recording = load_test_proxy(recording)
+    return Player(recording, clock=clock)
+
+
+__all__: Sequence[str] = [
+    "Player",
+    "RecordedEntry",
+    "RecordedRequest",
+    "RecordedResponse",
+    "Recording",
+    "load_test_proxy",
+    "playback",
+]
