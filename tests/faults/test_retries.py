@@ -159,5 +159,6 @@ async def test_a_client_with_retries_turned_off_makes_one_attempt(
 
 async def test_the_tests_here_cannot_sleep_for_real() -> None:
     """The `no_real_sleep` guard, which every test of this package runs under."""
+    one_second = 1
     with pytest.raises(AssertionError, match=r"^time\.sleep\(1\) would wait for real"):
-        time.sleep(1)  # noqa: ASYNC251 - refused at once
+        time.sleep(one_second)  # noqa: ASYNC251 - refused at once
