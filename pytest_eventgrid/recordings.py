@@ -1,16 +1,26 @@
-"""Playback of the Azure SDK's own test-proxy recordings, through the real clients.
+"""Record and replay Event Grid traffic through the real clients.
 
 ```python
-from pytest_eventgrid.recordings import playback
+from pytest_eventgrid.recordings import playback, record
 
+with record("cassettes/orders.json", mode="once") as recorder:
+    run_the_code_under_test()  # real traffic, recorded (sanitised) the first time
 with playback("recordings/TestReleaseEvents.json") as player:
     run_the_code_under_test()  # its clients get the recorded answers
 assert player.unused == []
 ```
 
-The guide's "Playback" page explains the matching rules.
+`playback()` reads native cassettes and the Azure SDK's test-proxy recordings. The
+guide's "Playback" page explains the matching rules, the format and the record modes.
 """
 
+from ._doors._cassette import (
+    CASSETTE_VERSION,
+    convert_test_proxy,
+    load_cassette,
+    load_recording,
+    save_cassette,
+)
 from ._doors._playback import (
     Player,
     RecordedEntry,
@@ -20,13 +30,32 @@ from ._doors._playback import (
     load_test_proxy,
     playback,
 )
+from ._doors._recorder import (
+    RECORD_MODES,
+    SANITIZED,
+    SANITIZED_HEADERS,
+    Recorder,
+    Sanitizer,
+    record,
+)
 
 __all__ = [
+    "CASSETTE_VERSION",
+    "RECORD_MODES",
+    "SANITIZED",
+    "SANITIZED_HEADERS",
     "Player",
     "RecordedEntry",
     "RecordedRequest",
     "RecordedResponse",
+    "Recorder",
     "Recording",
+    "Sanitizer",
+    "convert_test_proxy",
+    "load_cassette",
+    "load_recording",
     "load_test_proxy",
     "playback",
+    "record",
+    "save_cassette",
 ]

@@ -85,6 +85,12 @@ class Recording:
         """The lower-case hosts the recorded requests went to."""
         return frozenset((urlsplit(e.request.url).hostname or "").lower() for e in self.entries)
 
+    def to_cassette(self) -> dict[str, Any]:
+        """This recording as a native cassette (the parsed JSON; see `save_cassette`)."""
+        from ._cassette import to_cassette
+
+        return to_cassette(self)
+
 
 def _is_text(content_type: str | None) -> bool:
     return content_type is not None and any(part in content_type.lower() for part in _TEXT_TYPES)
@@ -313,8 +319,11 @@ class Player:
         mismatches: The message of every request nothing in the recording matched.
     """
 
-    def __init__(self, recording: Recording, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, recording: Recording, *, clock: Clock | None = None, hint: str | None = None
+    ) -> None:
         self.recording = recording
+        self._hint = hint
         self.clock = clock or Clock(autojump=False)
         self.played: list[RecordedEntry] = []
         self.mismatches: list[str] = []
@@ -352,6 +361,11 @@ class Player:
 
     def handle(self, request: WireRequest) -> WireResponse:
         """The recorded answer to `request`, or a 404 that says what did not match."""
+        answer = self.answer(request)
+        return answer if answer is not None else self.miss(request)
+
+    def answer(self, request: WireRequest) -> WireResponse | None:
+        """The recorded answer to `request` (the entry is then played), or `None`."""
         key = _Key.of(request.method, request.url, request.body)
         with self._lock:
             for index, recorded in enumerate(self._keys):
@@ -362,6 +376,12 @@ class Player:
                     return WireResponse(
                         entry.response.status, dict(entry.response.headers), entry.response.body
                     )
+        return None
+
+    def miss(self, request: WireRequest) -> WireResponse:
+        """The 404 `PlaybackMismatch` for a request nothing matched (kept in `mismatches`)."""
+        key = _Key.of(request.method, request.url, request.body)
+        with self._lock:
             message = self._mismatch(request, key)
             self.mismatches.append(message)
         error = ServiceError(404, MISMATCH_CODE, message)
@@ -385,6 +405,8 @@ class Player:
             if used:
                 lines.append("    already played (each recorded entry answers once)")
             lines.extend(f"    {what}" for _, what in found)
+        if self._hint:
+            lines.append(self._hint)
         lines.append(f"See {docs('guide/playback/#mismatches')}")
         return "\n".join(lines)
 
@@ -419,10 +441,13 @@ def playback(
     *,
     clock: Clock | None = None,
 ) -> Player:
-    """A player for `recording` (a `Recording`, a file path or parsed JSON), to use as
-    `with playback(...) as player:` or `async with playback(...) as player:`."""
+    """A player for `recording` (a `Recording`, or a test-proxy recording or a native
+    cassette as a file path or parsed JSON), to use as `with playback(...) as player:`
+    or `async with playback(...) as player:`."""
     if not isinstance(recording, Recording):
-        recording = load_test_proxy(recording)
+        from ._cassette import load_recording
+
+        recording = load_recording(recording)
     return Player(recording, clock=clock)
 
 

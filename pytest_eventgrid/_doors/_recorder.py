@@ -1,0 +1,388 @@
+"""Recording: real traffic, through a real azure-core transport, into a native cassette.
+
+A `Recorder` is an interception target. Each request for an Event Grid host (or a
+host given in `hosts=`) is answered from the cassette when the record mode replays
+and an entry matches (the player's rules), else sent through a real azure-core
+transport (requests for sync clients, aiohttp for `azure.eventgrid.aio`, unless
+others are given) and recorded, sanitised. The cassette is written atomically when
+the `with` block ends without an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
+from azure.core.rest import HttpRequest
+
+from .._broker import Clock
+from .._errors import UsageError, docs
+from .._wire import WireRequest, WireResponse
+from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, to_wire
+from ._cassette import load_cassette, save_cassette
+from ._intercept import activate, deactivate
+from ._playback import (
+    EVENTGRID_DOMAIN,
+    Player,
+    RecordedEntry,
+    RecordedRequest,
+    RecordedResponse,
+    Recording,
+)
+from ._transport import AsyncEventGridTransport, EventGridTransport
+
+RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
+SANITIZED = "Sanitized"
+# Headers whose whole value is a secret or differs on every run.
+SANITIZED_HEADERS = frozenset(
+    {"authorization", "aeg-sas-key", "aeg-sas-token", "x-ms-client-request-id"}
+)
+# Secrets inside URLs, header values and bodies: only the captured value is replaced.
+SECRET_PATTERNS = (
+    re.compile(r"SharedAccessKey=([^;&\s\"']+)", re.IGNORECASE),
+    re.compile(r"\bsig=([^;&\s\"']+)", re.IGNORECASE),
+)
+# Not kept from a real response: its body is stored decoded, its length recomputed.
+_DROPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
+
+Pattern = str | re.Pattern[str]
+
+
+def _compiled(patterns: Iterable[Pattern]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) if isinstance(p, str) else p for p in patterns)
+
+
+class Sanitizer:
+    """Replaces secrets with `Sanitized` in what is recorded (never in what the client gets).
+
+    Always: the headers in `SANITIZED_HEADERS` (whole value), and `SharedAccessKey=...`
+    and `sig=...` values anywhere. `extra` patterns are added: each match is replaced,
+    or only its first group when the pattern has groups.
+    """
+
+    def __init__(self, extra: Iterable[Pattern] = ()) -> None:
+        self.patterns = SECRET_PATTERNS + _compiled(extra)
+
+    def text(self, text: str) -> str:
+        for pattern in self.patterns:
+            text = pattern.sub(_replace, text)
+        return text
+
+    def headers(self, headers: Any) -> dict[str, str]:
+        return {
+            str(name): SANITIZED if str(name).lower() in SANITIZED_HEADERS else self.text(value)
+            for name, value in headers.items()
+        }
+
+    def body(self, body: bytes) -> bytes:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body
+        return self.text(text).encode("utf-8")
+
+
+def _replace(match: re.Match[str]) -> str:
+    if match.re.groups == 0:
+        return SANITIZED
+    start, end = match.span(1)
+    whole = match.group(0)
+    offset = match.start(0)
+    return whole[: start - offset] + SANITIZED + whole[end - offset :]
+
+
+def _check_mode(mode: str) -> str:
+    if mode not in RECORD_MODES:
+        raise UsageError(
+            f"Unknown record mode {mode!r}; valid modes: {', '.join(RECORD_MODES)}. "
+            f"See {docs('guide/playback/#record-modes')}"
+        )
+    return mode
+
+
+def _wire_response(status: int, headers: Any, body: bytes) -> WireResponse:
+    kept = {
+        str(name): str(value)
+        for name, value in headers.items()
+        if str(name).lower() not in _DROPPED_RESPONSE_HEADERS
+    }
+    kept["Content-Length"] = str(len(body))
+    return WireResponse(status, kept, body)
+
+
+def _azure_request(request: WireRequest) -> HttpRequest:
+    return HttpRequest(
+        request.method, request.url, headers=dict(request.headers), content=request.body
+    )
+
+
+class Recorder:
+    """Records real traffic to a cassette, or replays it, by record mode (`with` / `async with`).
+
+    Attributes:
+        path: The cassette file.
+        mode: The record mode.
+        player: Answers from the cassette as it was when the recorder started.
+        recorded: The entries recorded by this recorder, in order (sanitised).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        mode: str = "once",
+        sanitize: Iterable[Pattern] = (),
+        hosts: Iterable[str] = (),
+        transport: HttpTransport | None = None,  # type: ignore[type-arg]
+        async_transport: AsyncHttpTransport | None = None,  # type: ignore[type-arg]
+        clock: Clock | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.mode = _check_mode(mode)
+        exists = self.path.exists()
+        if mode == "none" and not exists:
+            raise UsageError(
+                f"No cassette at {self.path}: record mode 'none' only replays. Record it "
+                f"once with mode='once'. See {docs('guide/playback/#record-modes')}"
+            )
+        kept = load_cassette(self.path) if exists and mode != "rewrite" else Recording(())
+        self.replays = exists and mode in ("none", "once", "new_episodes")
+        self.records = mode in ("new_episodes", "all", "rewrite") or not exists
+        hint = None
+        if not self.records:
+            hint = (
+                f"Record mode {mode!r} with an existing cassette does not record: use "
+                f"mode='new_episodes' to add this request, or 'rewrite' to record afresh."
+            )
+        self.clock = clock or Clock(autojump=False)
+        self.player = Player(kept if self.replays else Recording(()), clock=self.clock, hint=hint)
+        self.sanitizer = Sanitizer(sanitize)
+        self.recorded: list[RecordedEntry] = []
+        self._kept = kept
+        self._hosts = frozenset(host.lower() for host in hosts) | kept.hosts
+        self._transport = transport
+        self._owns_transport = transport is None
+        self._async_transport = async_transport
+        self._lock = threading.Lock()
+
+    # -- what was played and recorded ------------------------------------------------------
+
+    @property
+    def played(self) -> list[RecordedEntry]:
+        """The cassette entries that answered a request."""
+        return self.player.played
+
+    @property
+    def mismatches(self) -> list[str]:
+        """The message of every request nothing answered (replay-only modes)."""
+        return self.player.mismatches
+
+    @property
+    def recording(self) -> Recording:
+        """What the cassette holds now: the entries kept, then those recorded."""
+        with self._lock:
+            entries = list(self._kept.entries) + self.recorded
+        return Recording(
+            tuple(
+                RecordedEntry(index, entry.request, entry.response)
+                for index, entry in enumerate(entries)
+            ),
+            self._kept.variables,
+            str(self.path),
+        )
+
+    # -- interception target -----------------------------------------------------------------
+
+    def serves(self, host: str) -> bool:
+        """Every Event Grid host, the cassette's hosts, and the hosts given."""
+        host = host.lower()
+        return host.endswith(EVENTGRID_DOMAIN) or host in self._hosts
+
+    @property
+    def _entry(self) -> Recorder:
+        return self
+
+    def transport(self) -> EventGridTransport:
+        """A sync azure-core transport: the cassette, else a real transport, recorded."""
+        return _RecorderTransport(self)
+
+    def async_transport(self) -> AsyncEventGridTransport:
+        """An async azure-core transport: the cassette, else a real transport, recorded."""
+        return _AsyncRecorderTransport(self)
+
+    def handle(self, request: WireRequest) -> WireResponse:
+        """Answer a raw request (raw `httpx`): replayed, or sent for real and recorded."""
+        answer = self._replayed(request)
+        if answer is not None:
+            return answer
+        response = self._sync_sender().send(_azure_request(request))
+        response.read()
+        return self._record(request, response.status_code, response.headers, response.content)
+
+    # -- shared by the doors ------------------------------------------------------------------
+
+    def _replayed(self, request: WireRequest) -> WireResponse | None:
+        """The cassette's answer; the mismatch 404 when the mode does not record; else None."""
+        answer = self.player.answer(request) if self.replays else None
+        if answer is None and not self.records:
+            return self.player.miss(request)
+        return answer
+
+    def _sync_sender(self) -> HttpTransport:  # type: ignore[type-arg]
+        if self._transport is None:
+            from azure.core.pipeline.transport import RequestsTransport
+
+            self._transport = RequestsTransport()
+        return self._transport
+
+    def _record(self, request: WireRequest, status: int, headers: Any, body: bytes) -> WireResponse:
+        response = _wire_response(status, headers, body)
+        clean = self.sanitizer
+        entry = RecordedEntry(
+            0,
+            RecordedRequest(
+                request.method,
+                clean.text(request.url),
+                clean.headers(request.headers),
+                clean.body(request.body),
+            ),
+            RecordedResponse(status, clean.headers(response.headers), clean.body(body)),
+        )
+        with self._lock:
+            self.recorded.append(entry)
+        return response
+
+    def save(self) -> Path | None:
+        """Write the cassette (atomically) if this recorder changed it; its path if so."""
+        if not self.records or not (self.recorded or self.mode == "rewrite"):
+            return None
+        return save_cassette(self.recording, self.path)
+
+    # -- activation ----------------------------------------------------------------------------
+
+    def __enter__(self) -> Recorder:
+        activate(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        deactivate(self)
+        if self._owns_transport and self._transport is not None:
+            self._transport.close()
+            self._transport = None
+        if exc_type is None:
+            self.save()
+
+    async def __aenter__(self) -> Recorder:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc_value, traceback)
+
+
+def _default_async_transport() -> AsyncHttpTransport:  # type: ignore[type-arg]
+    try:
+        from azure.core.pipeline.transport import AioHttpTransport
+
+        return AioHttpTransport()  # type: ignore[no-any-return]
+    except ImportError:  # pragma: no cover - aiohttp is optional
+        from azure.core.pipeline.transport import AsyncioRequestsTransport
+
+        return AsyncioRequestsTransport()  # type: ignore[no-any-return]
+
+
+class _RecorderTransport(EventGridTransport):
+    """The recorder's sync door (an `EventGridTransport`, so interception keeps it)."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__(recorder, recorder.clock)
+        self._recorder = recorder
+
+    def send(self, request: AzureRequest, **kwargs: Any) -> FakeHttpResponse:
+        recorder = self._recorder
+        wire = to_wire(request)
+        answer = recorder._replayed(wire)
+        if answer is None:
+            response = recorder._sync_sender().send(request, **kwargs)
+            response.read()
+            answer = recorder._record(
+                wire, response.status_code, response.headers, response.content
+            )
+        return FakeHttpResponse(request, answer)
+
+    def sleep(self, duration: float) -> None:
+        if self._recorder.records:
+            time.sleep(duration)  # a real service's backoff
+        else:
+            self.clock.advance(duration)
+
+
+class _AsyncRecorderTransport(AsyncEventGridTransport):
+    """The recorder's async door."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__(recorder, recorder.clock)
+        self._recorder = recorder
+
+    async def send(self, request: AzureRequest, **kwargs: Any) -> FakeAsyncHttpResponse:
+        recorder = self._recorder
+        wire = to_wire(request)
+        answer = recorder._replayed(wire)
+        if answer is None:
+            given = recorder._async_transport
+            if given is not None:
+                response = await given.send(request, **kwargs)
+                await response.read()
+            else:
+                async with _default_async_transport() as transport:
+                    response = await transport.send(request, **kwargs)
+                    await response.read()
+            answer = recorder._record(
+                wire, response.status_code, response.headers, response.content
+            )
+        return FakeAsyncHttpResponse(request, answer)
+
+    async def sleep(self, duration: float) -> None:
+        if self._recorder.records:
+            await asyncio.sleep(duration)  # a real service's backoff
+        else:
+            await super().sleep(duration)
+
+
+def record(
+    path: str | Path,
+    *,
+    mode: str = "once",
+    sanitize: Iterable[Pattern] = (),
+    hosts: Iterable[str] = (),
+    transport: HttpTransport | None = None,  # type: ignore[type-arg]
+    async_transport: AsyncHttpTransport | None = None,  # type: ignore[type-arg]
+    clock: Clock | None = None,
+) -> Recorder:
+    """A recorder for the cassette at `path`, to use as `with record(...) as recorder:`
+    or `async with`. See `Recorder` and the guide's "Record and replay"."""
+    return Recorder(
+        path,
+        mode=mode,
+        sanitize=sanitize,
+        hosts=hosts,
+        transport=transport,
+        async_transport=async_transport,
+        clock=clock,
+    )
