@@ -21,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 
 import bench_intercept
+import bench_playback
 import bench_publish
 import bench_receive
 import bench_scale
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "receive": bench_receive,
     "scale": bench_scale,
     "intercept": bench_intercept,
+    "playback": bench_playback,
 }
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
@@ -41,7 +43,8 @@ PAGE = """\
 
 What does it cost to answer the real `azure-eventgrid` clients from an in-memory Event
 Grid? Does the fake stay cheap when a queue gets deep? What does interception add to a
-client built without `transport=`, and do the SDK's retries cost real time? Each figure
+client built without `transport=`, and do the SDK's retries cost real time? How does
+replaying a recorded session compare with vcrpy replaying the same one? Each figure
 below compares timings taken in the same run, sample by sample in turn, against a
 baseline measured alongside it. The ratios are what carry from one machine to another;
 the absolute timings are there to give them a scale.
@@ -50,8 +53,9 @@ the absolute timings are there to give them a scale.
 
 ```
 tox -e bench
-python benchmarks/run.py                    # every benchmark, under a minute
+python benchmarks/run.py                    # every benchmark, about two minutes
 python benchmarks/run.py publish intercept  # some of them
+python benchmarks/run.py playback           # needs vcrpy: pip install vcrpy
 python benchmarks/run.py --write-docs       # every benchmark, then rewrite this page
 python benchmarks/bench_intercept.py        # one script on its own
 ```
@@ -74,6 +78,9 @@ The scripts print figures and assert nothing. They need no network and no Azure 
   untimed.
 - Interception is switched off and on again between samples, untimed, where a side of
   a comparison runs without it.
+- The playback benchmark compares with vcrpy, which pytest-eventgrid does not depend
+  on: `pip install vcrpy` first. Without it, the benchmark prints `vcrpy not installed:
+  skipped` and its figures are left out of the table.
 - A figure with a target in seconds or milliseconds (the retries) is a wall time, not a
   ratio: it depends on the machine, and its target leaves a wide margin for that.
 

@@ -1,0 +1,172 @@
+"""Playback of a 1,000-interaction cassette, against vcrpy (aio clients)
+
+One session of 333 rounds (publish 1 event, `receive(max_events=1)`, `acknowledge()`
+of its lock token) plus a last publish, 1,000 requests in all, is recorded once with
+`pytest_eventgrid.recordings.record()` from the real `azure.eventgrid.aio` clients,
+answered by the fake (`async_transport=eventgrid.async_transport()`, so nothing
+leaves the process). The same interactions are written as a vcrpy YAML cassette
+(bodies as text, headers as lists, as vcrpy records them). One sample replays the
+whole session with fresh clients built without `transport=`: on one side inside
+`async with playback(cassette):`, which intercepts the SDK's transport; on the other
+inside vcrpy's `use_cassette(record_mode="none")`, which patches `aiohttp` under the
+SDK's default `AioHttpTransport`. Each sample loads its cassette from the file and
+checks that every interaction was played, once. vcrpy matches on its default
+method, scheme, host, port, path and query; the player also matches bodies (as
+JSON, ignoring event ids and times, counting lock tokens). Both look for the first
+unplayed match in recording order, so both do more work per request the longer the
+cassette. vcrpy runs its matchers on each interaction up to that match, played or
+not, twice per request (to check, then to play), and that is where nearly all of its
+time goes; the player skips played entries with a set lookup and compares a key
+parsed once per entry. A vcrpy sample takes seconds, so a figure is the median of 3
+samples after 1 warm-up round, about a minute in all. The benchmark is skipped, with
+a line that says so, when vcrpy is not installed (`pip install vcrpy`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from _common import Figure, comparison, interleaved, print_figures
+from azure.core.credentials import AzureKeyCredential
+from azure.core.messaging import CloudEvent
+from azure.eventgrid.aio import EventGridConsumerClient, EventGridPublisherClient
+
+from pytest_eventgrid import EventGrid
+from pytest_eventgrid.recordings import load_cassette, playback, record
+
+TITLE = __doc__.partition("\n")[0]
+TARGET = 0.5  # ours at least twice as fast as vcrpy
+ROUNDS = 333  # publish, receive, acknowledge: 999 interactions, then one publish
+INTERACTIONS = 3 * ROUNDS + 1
+REPEAT = 3
+WARMUP = 1
+DATA = {"order": 1, "lines": ["widget", "gadget"]}
+ENDPOINT = "https://test-namespace.westus-1.eventgrid.azure.net"
+TOPIC, SUBSCRIPTION = "test-topic", "test-subscription"
+
+
+# -- the session -----------------------------------------------------------------------------
+
+
+async def session() -> None:
+    """The 1,000 requests: fresh aio clients with the SDK's default transport."""
+    credential = AzureKeyCredential("benchmark-key")
+    async with (
+        EventGridPublisherClient(ENDPOINT, credential, namespace_topic=TOPIC) as publisher,
+        EventGridConsumerClient(
+            ENDPOINT, credential, namespace_topic=TOPIC, subscription=SUBSCRIPTION
+        ) as consumer,
+    ):
+        for _ in range(ROUNDS):
+            await publisher.send(
+                CloudEvent(source="/benchmarks", type="Benchmarks.Played", data=DATA)
+            )
+            [detail] = await consumer.receive(max_events=1, max_wait_time=10)
+            await consumer.acknowledge(lock_tokens=[detail.broker_properties.lock_token])
+        await publisher.send(CloudEvent(source="/benchmarks", type="Benchmarks.Played", data=DATA))
+
+
+async def record_session(path: Path) -> None:
+    """Record the session into a native cassette, the fake answering."""
+    eventgrid = EventGrid()
+    if eventgrid.endpoint != ENDPOINT:
+        raise RuntimeError(f"the fake's endpoint is {eventgrid.endpoint}, not {ENDPOINT}")
+    async with record(path, mode="rewrite", async_transport=eventgrid.async_transport()):
+        await session()
+
+
+# -- the vcrpy cassette ------------------------------------------------------------------------
+
+
+def vcrpy_cassette(native: Path, path: Path) -> None:
+    """The native cassette's interactions as a vcrpy (version 1) YAML cassette."""
+    import yaml
+
+    interactions: list[dict[str, Any]] = []
+    for entry in load_cassette(native).entries:
+        request, response = entry.request, entry.response
+        interactions.append(
+            {
+                "request": {
+                    "body": request.body.decode("utf-8") or None,
+                    "headers": {name: [value] for name, value in request.headers.items()},
+                    "method": request.method,
+                    "uri": request.url,
+                },
+                "response": {
+                    "body": {"string": response.body.decode("utf-8")},
+                    "headers": {name: [value] for name, value in response.headers.items()},
+                    "status": {"code": response.status, "message": "OK"},
+                },
+            }
+        )
+    dumper = getattr(yaml, "CDumper", yaml.Dumper)
+    path.write_text(yaml.dump({"interactions": interactions, "version": 1}, Dumper=dumper))
+
+
+# -- the two sides ---------------------------------------------------------------------------
+
+
+async def ours(cassette: Path) -> None:
+    async with playback(cassette) as player:
+        await session()
+    if player.unused or player.mismatches or len(player.played) != INTERACTIONS:
+        raise RuntimeError(f"playback left {len(player.unused)} unused: {player.mismatches[:1]}")
+
+
+def vcrpy_side(cassette: Path) -> Any:
+    import vcr
+
+    replayer = vcr.VCR(record_mode="none")
+
+    async def replay() -> None:
+        with replayer.use_cassette(str(cassette)) as played:
+            await session()
+        if not played.all_played or played.play_count != INTERACTIONS:
+            raise RuntimeError(f"vcrpy played {played.play_count} of {INTERACTIONS}")
+
+    return replay
+
+
+async def measure() -> list[Figure]:
+    with tempfile.TemporaryDirectory() as folder:
+        native, yaml_cassette = Path(folder) / "session.json", Path(folder) / "session.yaml"
+        await record_session(native)
+        count = len(json.loads(native.read_text(encoding="utf-8"))["interactions"])
+        if count != INTERACTIONS:
+            raise RuntimeError(f"recorded {count} interactions, not {INTERACTIONS}")
+        vcrpy_cassette(native, yaml_cassette)
+        seconds = await interleaved(
+            {"pytest-eventgrid": lambda: ours(native), "vcrpy": vcrpy_side(yaml_cassette)},
+            per_sample=1,
+            repeat=REPEAT,
+            warmup=WARMUP,
+        )
+    what = f"replay {INTERACTIONS:,} interactions"
+    figures = comparison(
+        what,
+        ("pytest-eventgrid", seconds["pytest-eventgrid"]),
+        ("vcrpy", seconds["vcrpy"]),
+        TARGET,
+    )
+    return [
+        Figure(figure.name, figure.value / 1e3, "ms") if figure.unit == "us" else figure
+        for figure in figures
+    ]
+
+
+def run() -> list[Figure]:
+    try:
+        import vcr  # noqa: F401
+    except ImportError:
+        print("\nplayback benchmark: vcrpy not installed: skipped (pip install vcrpy)")
+        return []
+    return asyncio.run(measure())
+
+
+if __name__ == "__main__":
+    print_figures(TITLE, run())
