@@ -14,6 +14,7 @@ MARKER_KEYS = (
     "auto_create",
     "autojump",
     "basic_topics",
+    "cassette",
     "chaos",
     "dead_letter",
     "faults",
@@ -21,6 +22,7 @@ MARKER_KEYS = (
     "lock_duration",
     "max_delivery_count",
     "namespace",
+    "record_mode",
     "region",
     "seed",
     "subscription",
@@ -30,7 +32,7 @@ MARKER_KEYS = (
 )
 MARKER_SIGNATURE = (
     "eventgrid(topic='test-topic', subscription='test-subscription', topics=None, "
-    "basic_topics=None, faults=None, chaos=None, "
+    "basic_topics=None, faults=None, chaos=None, cassette=None, record_mode=None, "
     "lock_duration=60, max_delivery_count=10, time_to_live=604800, dead_letter=True, "
     "key=None, auto_create=True, autojump=True, namespace='test-namespace', "
     "region='westus', seed=None): configure the fake Event Grid of this test "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Generator, Iterator
 
 import pytest
@@ -10,6 +11,8 @@ from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
 from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
 from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
+from ._cassette_options import cassette_path, record_mode
+from ._doors._recorder import record
 from ._eventgrid import EventGrid
 from ._markers import MARKER, MARKER_SIGNATURE, marker_settings
 from ._mock import mock_eventgrid
@@ -29,6 +32,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="Leave the 'eventgrid timeline' section (seed and timeline) out of failure reports.",
+    )
+    group.addoption(
+        "--eventgrid-record-mode",
+        metavar="MODE",
+        help="Record mode of tests marked with cassette=: none (default), once, "
+        "new_episodes, all or rewrite. Wins over the marker's record_mode= and the ini.",
+    )
+    parser.addini(
+        "eventgrid_record_mode",
+        "Default record mode of tests marked with cassette= (none, once, new_episodes, "
+        "all, rewrite).",
+        default="",
     )
     group.addoption(
         "--eventgrid-seed",
@@ -74,8 +89,16 @@ def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
     """The fake Event Grid of this test, configured by `@pytest.mark.eventgrid`."""
     __tracebackhide__ = True
     settings = marker_settings(request.node.iter_markers(MARKER))
+    cassette = settings.pop("cassette", None)
+    marker_mode = settings.pop("record_mode", None)
     settings["seed"] = seed_for(request.node)
-    with mock_eventgrid(**settings) as fake:
+    with mock_eventgrid(**settings) as fake, contextlib.ExitStack() as cassettes:
+        if cassette:
+            # Innermost: the code under test's own clients meet the cassette; the
+            # fixtures' clients, wired to the fake explicitly, keep the fake.
+            path = cassette_path(request.node, cassette)
+            mode = record_mode(request.config, marker_mode)
+            cassettes.enter_context(record(path, mode=mode, clock=fake.clock))
         request.node.stash[_USED] = fake
         yield fake
         if not request.node.stash.get(_CALL_FAILED, False):  # one failure is enough

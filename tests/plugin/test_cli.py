@@ -31,7 +31,8 @@ def test_markers_lists_the_eventgrid_signature(pytester: pytest.Pytester) -> Non
     result.stdout.fnmatch_lines(
         [
             "@pytest.mark.eventgrid(topic='test-topic', subscription='test-subscription', "
-            "topics=None, basic_topics=None, faults=None, chaos=None, lock_duration=60, "
+            "topics=None, basic_topics=None, faults=None, chaos=None, cassette=None, "
+            "record_mode=None, lock_duration=60, "
             "max_delivery_count=10, time_to_live=604800, "
             "dead_letter=True, key=None, auto_create=True, autojump=True, "
             "namespace='test-namespace', region='westus', seed=None): configure the fake Event "
@@ -53,6 +54,8 @@ def test_help_shows_the_option_group(
             "fake Azure Event Grid (pytest-eventgrid):",
             "  --eventgrid-no-report",
             "    *Leave the 'eventgrid timeline' section (seed and timeline) out of failure*",
+            "  --eventgrid-record-mode=MODE",
+            "    *Record mode of tests marked with cassette=: none (default), once, new_episodes,*",
             "  --eventgrid-seed=SEED",
             "    *Seed the ids and factories of every test (default: from each test's node id).",
             "",

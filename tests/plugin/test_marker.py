@@ -7,9 +7,9 @@ import pytest
 from ._support import run
 
 ALLOWED = (
-    "Allowed keys: auto_create, autojump, basic_topics, chaos, dead_letter, faults, key, "
-    "lock_duration, max_delivery_count, namespace, region, seed, subscription, time_to_live, "
-    "topic, topics. "
+    "Allowed keys: auto_create, autojump, basic_topics, cassette, chaos, dead_letter, faults, "
+    "key, lock_duration, max_delivery_count, namespace, record_mode, region, seed, "
+    "subscription, time_to_live, topic, topics. "
     "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/#the-marker"
 )
 TOPOLOGY_DOCS = "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/#topology"

@@ -1,0 +1,97 @@
+"""`@pytest.mark.eventgrid(cassette=...)`: a test's own clients meet its cassette, and
+the record mode comes from the command line, the marker or the ini, in that order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_eventgrid.recordings import convert_test_proxy
+
+from ._support import run
+
+RECORDING = (
+    Path(__file__).parents[1]
+    / "fidelity/recordings/python"
+    / "test_eg_client_exceptions.pyTestEGClientExceptionstest_receive_cloud_event_not_found.json"
+)
+VALID = "valid modes: none, once, new_episodes, all, rewrite."
+
+TEST = """
+import pytest
+from azure.core.credentials import AzureKeyCredential
+from azure.core.exceptions import ResourceNotFoundError
+from azure.eventgrid import EventGridConsumerClient
+
+ENDPOINT = "https://fakeresource.eastus-1.eventgrid.azure.net/api/events"
+
+
+@pytest.mark.eventgrid(cassette={cassette!r}{extra})
+def test_receive_from_a_missing_topic(eventgrid):
+    # The code under test builds its own client: it meets the cassette, not the fake.
+    with EventGridConsumerClient(
+        ENDPOINT,
+        AzureKeyCredential("key"),
+        namespace_topic="faketopic",
+        subscription="fakesub",
+        api_version="2023-10-01-preview",
+    ) as consumer:
+        with pytest.raises(ResourceNotFoundError, match="Topic 'faketopic' is not found"):
+            consumer.receive()
+    eventgrid.calls.assert_not_called()  # the fake saw nothing
+"""
+
+
+def project(pytester: pytest.Pytester, cassette: object, extra: str = "") -> None:
+    module = pytester.makepyfile(test_orders=TEST.format(cassette=cassette, extra=extra))
+    target = module.parent / "cassettes" / "test_orders"
+    target.mkdir(parents=True)
+    convert_test_proxy(RECORDING, target / "missing-topic.json")
+    convert_test_proxy(RECORDING, target / "test_receive_from_a_missing_topic.json")
+
+
+@pytest.mark.parametrize("cassette", ["missing-topic", True])
+def test_a_marked_test_replays_its_cassette_by_default(
+    pytester: pytest.Pytester, cassette: object
+) -> None:
+    project(pytester, cassette)
+
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_a_missing_cassette_fails_in_the_default_mode(pytester: pytest.Pytester) -> None:
+    project(pytester, "nowhere")
+
+    result = run(pytester, "--tb=short")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*UsageError*nowhere.json*"])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "ini", "extra", "source"),
+    [
+        (
+            ["--eventgrid-record-mode=bogus"],
+            "once",
+            ", record_mode='none'",
+            "--eventgrid-record-mode",
+        ),
+        ([], "once", ", record_mode='bogus'", "record_mode="),
+        ([], "bogus", "", "the ini"),
+    ],
+    ids=["cli-over-marker", "marker-over-ini", "ini"],
+)
+def test_the_record_mode_comes_from_cli_then_marker_then_ini(
+    pytester: pytest.Pytester, arguments: list[str], ini: str, extra: str, source: str
+) -> None:
+    project(pytester, "missing-topic", extra)
+    pytester.makeini(
+        f"[pytest]\neventgrid_record_mode = {ini}\nasyncio_default_fixture_loop_scope = function\n"
+    )
+
+    result = run(pytester, "--tb=short", *arguments)
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*Unknown record mode 'bogus' (from {source}); {VALID}*"])
