@@ -14,6 +14,7 @@ from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublishe
 from ._cassette_options import cassette_path, record_mode
 from ._doors._recorder import record
 from ._eventgrid import EventGrid
+from ._live import SETTINGS, SKIP_REASON, LiveNamespace, live_namespace
 from ._markers import MARKER, MARKER_SIGNATURE, marker_settings
 from ._mock import mock_eventgrid
 from ._seed import SEED, report_section, seed_for
@@ -45,6 +46,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "all, rewrite).",
         default="",
     )
+    group.addoption(
+        "--eventgrid-live",
+        action="store_true",
+        default=False,
+        help="Run the client fixtures against the real namespace in EVENTGRID_ENDPOINT "
+        "(EVENTGRID_KEY, EVENTGRID_TOPIC, EVENTGRID_SUBSCRIPTION); tests that need the "
+        "fake are skipped.",
+    )
+    for name in SETTINGS:
+        parser.addini(f"eventgrid_{name}", f"Live mode's {name} (EVENTGRID_{name.upper()} wins).")
     group.addoption(
         "--eventgrid-seed",
         metavar="SEED",
@@ -88,6 +99,8 @@ def pytest_runtest_makereport(
 def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
     """The fake Event Grid of this test, configured by `@pytest.mark.eventgrid`."""
     __tracebackhide__ = True
+    if live_namespace(request.config) is not None:
+        pytest.skip(SKIP_REASON)
     settings = marker_settings(request.node.iter_markers(MARKER))
     cassette = settings.pop("cassette", None)
     marker_mode = settings.pop("record_mode", None)
@@ -105,33 +118,48 @@ def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
             fake.verify_faults()
 
 
+def _clients(request: pytest.FixtureRequest) -> EventGrid | LiveNamespace:
+    """Where the client fixtures' clients go: the fake, or the live namespace."""
+    live = live_namespace(request.config)
+    if live is not None:
+        return live
+    fake: EventGrid = request.getfixturevalue("eventgrid")
+    return fake
+
+
 @pytest_asyncio.fixture
-async def eventgrid_publisher(eventgrid: EventGrid) -> AsyncIterator[AioEventGridPublisherClient]:
+async def eventgrid_publisher(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[AioEventGridPublisherClient]:
     """An `azure.eventgrid.aio.EventGridPublisherClient` for the default topic."""
-    async with eventgrid.aio_publisher() as client:
+    async with _clients(request).aio_publisher() as client:
         yield client
 
 
 @pytest_asyncio.fixture
-async def eventgrid_consumer(eventgrid: EventGrid) -> AsyncIterator[AioEventGridConsumerClient]:
+async def eventgrid_consumer(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[AioEventGridConsumerClient]:
     """An `azure.eventgrid.aio.EventGridConsumerClient` for the default subscription."""
-    eventgrid.subscription()  # exists before the test publishes, so it sees every event
-    async with eventgrid.aio_consumer() as client:
+    clients = _clients(request)
+    clients.subscription_exists()  # before the test publishes, so it sees every event
+    async with clients.aio_consumer() as client:
         yield client
 
 
 @pytest.fixture
-def eventgrid_publisher_sync(eventgrid: EventGrid) -> Iterator[EventGridPublisherClient]:
+def eventgrid_publisher_sync(request: pytest.FixtureRequest) -> Iterator[EventGridPublisherClient]:
     """A sync `EventGridPublisherClient` for the default topic."""
-    with eventgrid.publisher() as client:
+    with _clients(request).publisher() as client:
         yield client
 
 
 @pytest.fixture
-def eventgrid_consumer_sync(eventgrid: EventGrid) -> Iterator[EventGridConsumerClient]:
+def eventgrid_consumer_sync(request: pytest.FixtureRequest) -> Iterator[EventGridConsumerClient]:
     """A sync `EventGridConsumerClient` for the default subscription."""
-    eventgrid.subscription()  # exists before the test publishes, so it sees every event
-    with eventgrid.consumer() as client:
+    clients = _clients(request)
+    clients.subscription_exists()  # before the test publishes, so it sees every event
+    with clients.consumer() as client:
         yield client
 
 

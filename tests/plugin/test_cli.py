@@ -56,6 +56,7 @@ def test_help_shows_the_option_group(
             "    *Leave the 'eventgrid timeline' section (seed and timeline) out of failure*",
             "  --eventgrid-record-mode=MODE",
             "    *Record mode of tests marked with cassette=: none (default), once, new_episodes,*",
+            "  --eventgrid-live*Run the client fixtures against the real namespace in*",
             "  --eventgrid-seed=SEED",
             "    *Seed the ids and factories of every test (default: from each test's node id).",
             "",
