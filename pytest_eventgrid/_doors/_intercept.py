@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol, cast
+from types import TracebackType
+from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -91,6 +92,42 @@ def deactivate(target: InterceptTarget) -> None:
                 break
         if not _active:
             _uninstall()
+
+
+class Intercepting:
+    """A `with` / `async with` block during which `self` is an active interception
+    target. Subclasses implement the `InterceptTarget` protocol, and may override
+    `_finish()` for what happens after deactivation."""
+
+    def __enter__(self: _Self) -> _Self:
+        activate(self)  # type: ignore[arg-type]
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        deactivate(self)  # type: ignore[arg-type]
+        self._finish(failed=exc_type is not None)
+
+    async def __aenter__(self: _Self) -> _Self:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc_value, traceback)
+
+    def _finish(self, *, failed: bool) -> None:
+        """After the block: nothing by default."""
+
+
+_Self = TypeVar("_Self", bound=Intercepting)
 
 
 def is_installed() -> bool:

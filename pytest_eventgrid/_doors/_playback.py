@@ -16,7 +16,6 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -24,7 +23,7 @@ from .._broker import Clock
 from .._errors import UsageError, docs
 from .._wire import WireRequest, WireResponse
 from .._wire._errors import ServiceError, namespace_error
-from ._intercept import activate, deactivate
+from ._intercept import Intercepting
 from ._transport import AsyncEventGridTransport, EventGridTransport
 
 EVENTGRID_DOMAIN = ".eventgrid.azure.net"
@@ -310,7 +309,7 @@ def _query(query: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
 # -- the player ------------------------------------------------------------------------------
 
 
-class Player:
+class Player(Intercepting):
     """Answers requests from a recording while active (`with` / `async with`).
 
     Attributes:
@@ -409,31 +408,6 @@ class Player:
             lines.append(self._hint)
         lines.append(f"See {docs('guide/playback/#mismatches')}")
         return "\n".join(lines)
-
-    # -- activation ------------------------------------------------------------------------
-
-    def __enter__(self) -> Player:
-        activate(self)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        deactivate(self)
-
-    async def __aenter__(self) -> Player:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc_value, traceback)
 
 
 def playback(

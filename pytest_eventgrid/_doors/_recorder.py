@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
@@ -27,7 +26,7 @@ from .._errors import UsageError, docs
 from .._wire import WireRequest, WireResponse
 from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, to_wire
 from ._cassette import load_cassette, save_cassette
-from ._intercept import activate, deactivate
+from ._intercept import Intercepting
 from ._playback import (
     EVENTGRID_DOMAIN,
     Player,
@@ -123,7 +122,7 @@ def _azure_request(request: WireRequest) -> HttpRequest:
     )
 
 
-class Recorder:
+class Recorder(Intercepting):
     """Records real traffic to a cassette, or replays it, by record mode (`with` / `async with`).
 
     Attributes:
@@ -265,35 +264,13 @@ class Recorder:
             return None
         return save_cassette(self.recording, self.path)
 
-    # -- activation ----------------------------------------------------------------------------
-
-    def __enter__(self) -> Recorder:
-        activate(self)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        deactivate(self)
+    def _finish(self, *, failed: bool) -> None:
+        """Close the recorder's own transport; write the cassette unless the block failed."""
         if self._owns_transport and self._transport is not None:
             self._transport.close()
             self._transport = None
-        if exc_type is None:
+        if not failed:
             self.save()
-
-    async def __aenter__(self) -> Recorder:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc_value, traceback)
 
 
 def _default_async_transport() -> AsyncHttpTransport:  # type: ignore[type-arg]
