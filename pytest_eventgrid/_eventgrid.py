@@ -369,11 +369,6 @@ class EventGrid(PublishedAssertions):
         """The async twin of `deliver()`; every kind of destination works."""
         return await self._deliveries.deliver_async(drain=drain)
 
-    def subscription_exists(self) -> None:
-        """Make sure the default topic and subscription exist (the client fixtures call
-        this before a test publishes, so the subscription sees every event)."""
-        self.subscription()
-
     @property
     def endpoint(self) -> str:
         """The namespace endpoint, `https://<namespace>.<region>-1.eventgrid.azure.net`."""

@@ -36,9 +36,6 @@ class LiveNamespace:
     def credential(self) -> AzureKeyCredential:
         return AzureKeyCredential(self.key)
 
-    def subscription_exists(self) -> None:
-        """The real namespace's topology is the user's: nothing to create."""
-
     def publisher(self, **kwargs: Any) -> EventGridPublisherClient:
         return EventGridPublisherClient(
             self.endpoint, self.credential, namespace_topic=self.topic, **kwargs
