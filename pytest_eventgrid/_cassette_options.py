@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,8 @@ from ._doors._recorder import RECORD_MODES
 from ._errors import UsageError, docs
 
 DEFAULT_RECORD_MODE = "none"
+# What the eventgrid_cassette_options fixture may set; the path, mode and clock are ours.
+RECORDER_OPTIONS = ("sanitize", "sanitize_json", "sanitize_hosts", "hosts", "match_on", "ignore")
 
 
 def cassette_path(item: pytest.Item, cassette: str | bool) -> Path:
@@ -47,3 +51,20 @@ def record_mode(config: pytest.Config, marker_mode: str | None) -> str:
             f"{', '.join(RECORD_MODES)}. See {docs('guide/playback/#record-modes')}"
         )
     return mode
+
+
+def recorder_options(options: object) -> dict[str, Any]:
+    """The `record()` keywords the `eventgrid_cassette_options` fixture returned, checked."""
+    if not isinstance(options, Mapping):
+        raise UsageError(
+            f"eventgrid_cassette_options must return a dict of record() keywords, not "
+            f"{options!r}. See {docs('guide/playback/#cassettes-in-tests')}"
+        )
+    unknown = sorted(str(name) for name in options if name not in RECORDER_OPTIONS)
+    if unknown:
+        raise UsageError(
+            f"eventgrid_cassette_options returned {', '.join(unknown)}, which it cannot set; "
+            f"it takes {', '.join(RECORDER_OPTIONS)}. "
+            f"See {docs('guide/playback/#cassettes-in-tests')}"
+        )
+    return dict(options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Generator, Iterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -11,7 +12,7 @@ from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
 from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
 from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
-from ._cassette_options import cassette_path, record_mode
+from ._cassette_options import cassette_path, record_mode, recorder_options
 from ._doors._recorder import record
 from ._eventgrid import EventGrid
 from ._live import SETTINGS, SKIP_REASON, LiveNamespace, live_namespace
@@ -111,11 +112,35 @@ def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
             # fixtures' clients, wired to the fake explicitly, keep the fake.
             path = cassette_path(request.node, cassette)
             mode = record_mode(request.config, marker_mode)
-            cassettes.enter_context(record(path, mode=mode, clock=fake.clock))
+            options = recorder_options(request.getfixturevalue("eventgrid_cassette_options"))
+            cassettes.enter_context(record(path, mode=mode, clock=fake.clock, **options))
         request.node.stash[_USED] = fake
         yield fake
         if not request.node.stash.get(_CALL_FAILED, False):  # one failure is enough
             fake.verify_faults()
+
+
+@pytest.fixture(autouse=True)
+def _eventgrid_for_marked_tests(request: pytest.FixtureRequest) -> None:
+    """Give a test that carries the marker its fake (and cassette).
+
+    It applies even when the test does not ask for the `eventgrid` fixture, because
+    the code under test builds its own clients.
+    """
+    live = request.config.getoption("eventgrid_live", False)
+    if not live and request.node.get_closest_marker(MARKER) is not None:
+        request.getfixturevalue("eventgrid")
+
+
+@pytest.fixture
+def eventgrid_cassette_options() -> dict[str, Any]:
+    """Options for the cassettes of tests marked `cassette=`.
+
+    Override this fixture in a conftest.py or a test module to return `record()`
+    keywords: `sanitize`, `sanitize_json`, `sanitize_hosts`, `hosts`, `match_on` and
+    `ignore`.
+    """
+    return {}
 
 
 def _clients(request: pytest.FixtureRequest) -> EventGrid | LiveNamespace:

@@ -22,6 +22,10 @@ from ._doors._cassette import (
     save_cassette,
 )
 from ._doors._playback import (
+    IGNORED_EVENT_FIELDS,
+    MATCH_ON,
+    MATCHABLE,
+    Matching,
     Player,
     RecordedEntry,
     RecordedRequest,
@@ -34,6 +38,7 @@ from ._doors._recorder import (
     RECORD_MODES,
     SANITIZED,
     SANITIZED_HEADERS,
+    SANITIZED_NAMESPACE,
     Recorder,
     Sanitizer,
     record,
@@ -41,9 +46,14 @@ from ._doors._recorder import (
 
 __all__ = [
     "CASSETTE_VERSION",
+    "IGNORED_EVENT_FIELDS",
+    "MATCHABLE",
+    "MATCH_ON",
     "RECORD_MODES",
     "SANITIZED",
     "SANITIZED_HEADERS",
+    "SANITIZED_NAMESPACE",
+    "Matching",
     "Player",
     "RecordedEntry",
     "RecordedRequest",

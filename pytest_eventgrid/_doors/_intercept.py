@@ -8,9 +8,11 @@ last one:
   transport a client has (requests, aiohttp, a custom one, or one built before the
   fake started), a request for a served host goes to the fake's transport instead,
   and the pipeline context's transport is swapped too (already by the retry policy,
-  which is patched for that), so every retry backoff sleeps on the fake clock. Other
-  hosts go to the client's own transport untouched, and so does a client that was
-  given a fake's transport explicitly: it keeps the fake it chose, even nested.
+  which is patched for that), so every retry backoff sleeps on the fake clock. The
+  fake's transport keeps the client's own as `replaced` (a recorder sends through
+  it). Other hosts go to the client's own transport untouched, and so does a client
+  that was given a fake's transport explicitly: it keeps the fake it chose, even
+  nested.
 - a respx router (the `httpx` mocker), for code that calls the REST API with raw
   `httpx` clients. It answers served hosts and hands everything else on: to a
   user's own respx routers when there are any (which answer or refuse it), else to
@@ -146,6 +148,7 @@ def _sync_send(runner: _TransportRunner, request: PipelineRequest) -> PipelineRe
     if target is None:
         return original(runner, request)  # type: ignore[no-any-return]
     transport = target.transport()
+    transport.replaced = runner._sender
     request.context.transport = transport
     return original(_TransportRunner(transport), request)  # type: ignore[no-any-return]
 
@@ -158,6 +161,7 @@ async def _async_send(runner: _AsyncTransportRunner, request: PipelineRequest) -
     if target is None:
         return await original(runner, request)  # type: ignore[no-any-return]
     transport = target.async_transport()
+    transport.replaced = runner._sender
     request.context.transport = transport
     return await original(_AsyncTransportRunner(transport), request)  # type: ignore[no-any-return]
 
@@ -227,7 +231,9 @@ def _adopt(request: PipelineRequest, door: Callable[[InterceptTarget], Any]) -> 
         return
     target = target_for(request.http_request.url)
     if target is not None:
-        request.context.transport = door(target)
+        transport = door(target)
+        transport.replaced = request.context.transport
+        request.context.transport = transport
 
 
 def _sync_retry(policy: RetryPolicy, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]

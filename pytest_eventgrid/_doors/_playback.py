@@ -4,7 +4,8 @@ A `Player` is an interception target: while it is active, every request for an
 Event Grid host (or a host the recording names) is answered with the matching
 recorded response, whoever built the client. Matching ignores what changes from
 run to run or was sanitised away: the host, every header, the CloudEvent `id` and
-`time`, trace-context extensions and the lock tokens themselves.
+`time`, trace-context extensions and the lock tokens themselves. `Matching` makes
+the parts compared and the event fields ignored configurable.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import binascii
 import json
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -24,13 +25,17 @@ from .._errors import UsageError, docs
 from .._wire import WireRequest, WireResponse
 from .._wire._errors import ServiceError, namespace_error
 from ._intercept import Intercepting
+from ._jsonpaths import JsonPaths
 from ._transport import AsyncEventGridTransport, EventGridTransport
 
 EVENTGRID_DOMAIN = ".eventgrid.azure.net"
 MISMATCH_CODE = "PlaybackMismatch"
 SETTLEMENTS = frozenset({"acknowledge", "release", "reject", "renewLock"})
-# Event attributes that differ on every run, so a publish never matches on them.
-VOLATILE_EVENT_KEYS = frozenset({"id", "time", "eventTime", "traceparent", "tracestate"})
+# What a request is matched on by default; "host" may be added.
+MATCH_ON = ("method", "path", "operation", "api_version", "query", "body")
+MATCHABLE = (*MATCH_ON, "host")
+# Event attributes that differ on every run, so a publish does not match on them.
+IGNORED_EVENT_FIELDS = ("id", "time", "eventTime", "traceparent", "tracestate")
 # Headers the player recomputes instead of replaying.
 _DROPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
 _TEXT_TYPES = ("json", "text/", "xml", "charset=", "x-www-form-urlencoded")
@@ -186,18 +191,46 @@ def load_test_proxy(recording: str | os.PathLike[str] | Mapping[str, Any]) -> Re
 
 
 @dataclass(frozen=True)
-class _Key:
-    """What a request is matched on."""
+class Matching:
+    """Which parts of a request playback compares (`match_on`), and which fields of
+    each published event it ignores (`ignore`: JSON paths relative to the event)."""
 
-    method: str
-    resource: str
-    operation: str
+    match_on: frozenset[str]
+    ignore: JsonPaths
+
+    @classmethod
+    def of(
+        cls, match_on: Iterable[str] = MATCH_ON, ignore: Iterable[str] = IGNORED_EVENT_FIELDS
+    ) -> Matching:
+        """Checked rules: an unknown `match_on` name or a bad JSON path is a `UsageError`."""
+        chosen = (match_on,) if isinstance(match_on, str) else tuple(match_on)
+        unknown = [name for name in chosen if name not in MATCHABLE]
+        if unknown:
+            raise UsageError(
+                f"match_on= does not know {', '.join(map(repr, unknown))}; it takes any of "
+                f"{', '.join(MATCHABLE)}. See {docs('guide/playback/#matching')}"
+            )
+        paths = JsonPaths.compile(ignore, what="ignore=", anchor="guide/playback/#matching")
+        return cls(frozenset(chosen), paths)
+
+
+DEFAULT_MATCHING = Matching.of()
+
+
+@dataclass(frozen=True)
+class _Key:
+    """What a request is matched on; a part the rules leave out is `None`."""
+
+    method: str | None
+    host: str | None
+    resource: str | None
+    operation: str | None
     api_version: str | None
-    query: tuple[tuple[str, tuple[str, ...]], ...]
+    query: tuple[tuple[str, tuple[str, ...]], ...] | None
     body: object
 
     @classmethod
-    def of(cls, method: str, url: str, body: bytes) -> _Key:
+    def of(cls, method: str, url: str, body: bytes, rules: Matching = DEFAULT_MATCHING) -> _Key:
         split = urlsplit(url)
         path = unquote(split.path) or "/"
         if path.lower().startswith("/api/events/topics/"):
@@ -207,13 +240,17 @@ class _Key:
             operation = "publish"  # Event Grid Basic
         query = parse_qs(split.query, keep_blank_values=True)
         api_version = query.pop("api-version", [None])[-1]
+        on = rules.match_on
         return cls(
-            method=method.upper(),
-            resource=resource.rstrip("/").lower() or "/",
-            operation=operation,
-            api_version=api_version,
-            query=tuple(sorted((name, tuple(values)) for name, values in query.items())),
-            body=_comparable_body(operation, body),
+            method=method.upper() if "method" in on else None,
+            host=(split.hostname or "").lower() if "host" in on else None,
+            resource=(resource.rstrip("/").lower() or "/") if "path" in on else None,
+            operation=operation if "operation" in on else None,
+            api_version=api_version if "api_version" in on else None,
+            query=tuple(sorted((name, tuple(values)) for name, values in query.items()))
+            if "query" in on
+            else None,
+            body=_comparable_body(operation, body, rules.ignore) if "body" in on else None,
         )
 
 
@@ -225,7 +262,7 @@ class _LockTokens:
         return f"{self.count} lock token{'s' if self.count != 1 else ''}"
 
 
-def _comparable_body(operation: str, body: bytes) -> object:
+def _comparable_body(operation: str, body: bytes, ignore: JsonPaths) -> object:
     if not body:
         return None
     try:
@@ -237,14 +274,8 @@ def _comparable_body(operation: str, body: bytes) -> object:
         return _LockTokens(len(tokens) if isinstance(tokens, list) else 0)
     if operation == "publish":
         events = value if isinstance(value, list) else [value]
-        return [_stable_event(event) for event in events]
+        return [ignore.without(event) for event in events]
     return value
-
-
-def _stable_event(event: object) -> object:
-    if not isinstance(event, dict):
-        return event
-    return {key: item for key, item in event.items() if key not in VOLATILE_EVENT_KEYS}
 
 
 def _first_difference(recorded: object, sent: object, where: str = "") -> str | None:
@@ -284,6 +315,8 @@ def _short(value: object) -> str:
 def _differences(recorded: _Key, sent: _Key) -> list[tuple[int, str]]:
     """What differs between a recorded entry and a request, with a weight each."""
     found: list[tuple[int, str]] = []
+    if recorded.host != sent.host:
+        found.append((2, f"host: {recorded.host!r} recorded, {sent.host!r} sent"))
     if recorded.method != sent.method:
         found.append((8, f"method: {recorded.method} recorded, {sent.method} sent"))
     if recorded.resource != sent.resource:
@@ -302,8 +335,9 @@ def _differences(recorded: _Key, sent: _Key) -> list[tuple[int, str]]:
     return found
 
 
-def _query(query: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
-    return "&".join(f"{name}={value}" for name, values in query for value in values) or "(none)"
+def _query(query: tuple[tuple[str, tuple[str, ...]], ...] | None) -> str:
+    pairs = (f"{name}={value}" for name, values in query or () for value in values)
+    return "&".join(pairs) or "(none)"
 
 
 # -- the player ------------------------------------------------------------------------------
@@ -314,20 +348,30 @@ class Player(Intercepting):
 
     Attributes:
         recording: What is played.
+        matching: What a request is compared on.
         played: The entries that answered a request, in the order they did.
         mismatches: The message of every request nothing in the recording matched.
     """
 
     def __init__(
-        self, recording: Recording, *, clock: Clock | None = None, hint: str | None = None
+        self,
+        recording: Recording,
+        *,
+        clock: Clock | None = None,
+        matching: Matching = DEFAULT_MATCHING,
+        normalize: Callable[[WireRequest], WireRequest] | None = None,
+        hint: str | None = None,
     ) -> None:
         self.recording = recording
+        self.matching = matching
+        self._normalize = normalize
         self._hint = hint
         self.clock = clock or Clock(autojump=False)
         self.played: list[RecordedEntry] = []
         self.mismatches: list[str] = []
         self._keys = [
-            _Key.of(e.request.method, e.request.url, e.request.body) for e in recording.entries
+            _Key.of(e.request.method, e.request.url, e.request.body, matching)
+            for e in recording.entries
         ]
         self._used: set[int] = set()
         self._hosts = recording.hosts
@@ -363,9 +407,14 @@ class Player(Intercepting):
         answer = self.answer(request)
         return answer if answer is not None else self.miss(request)
 
+    def _key(self, request: WireRequest) -> _Key:
+        if self._normalize is not None:
+            request = self._normalize(request)
+        return _Key.of(request.method, request.url, request.body, self.matching)
+
     def answer(self, request: WireRequest) -> WireResponse | None:
         """The recorded answer to `request` (the entry is then played), or `None`."""
-        key = _Key.of(request.method, request.url, request.body)
+        key = self._key(request)
         with self._lock:
             for index, recorded in enumerate(self._keys):
                 if index not in self._used and recorded == key:
@@ -379,7 +428,7 @@ class Player(Intercepting):
 
     def miss(self, request: WireRequest) -> WireResponse:
         """The 404 `PlaybackMismatch` for a request nothing matched (kept in `mismatches`)."""
-        key = _Key.of(request.method, request.url, request.body)
+        key = self._key(request)
         with self._lock:
             message = self._mismatch(request, key)
             self.mismatches.append(message)
@@ -413,19 +462,31 @@ class Player(Intercepting):
 def playback(
     recording: Recording | str | os.PathLike[str] | Mapping[str, Any],
     *,
+    match_on: Iterable[str] = MATCH_ON,
+    ignore: Iterable[str] = IGNORED_EVENT_FIELDS,
     clock: Clock | None = None,
 ) -> Player:
     """A player for `recording` (a `Recording`, or a test-proxy recording or a native
     cassette as a file path or parsed JSON), to use as `with playback(...) as player:`
-    or `async with playback(...) as player:`."""
+    or `async with playback(...) as player:`.
+
+    A request is compared on the parts named in `match_on` (any of `MATCHABLE`), and a
+    publish ignores the fields of each event that the `ignore` JSON paths match
+    (`IGNORED_EVENT_FIELDS` unless given; add yours with
+    `ignore=(*IGNORED_EVENT_FIELDS, "data.placedAt")`)."""
+    matching = Matching.of(match_on, ignore)
     if not isinstance(recording, Recording):
         from ._cassette import load_recording
 
         recording = load_recording(recording)
-    return Player(recording, clock=clock)
+    return Player(recording, clock=clock, matching=matching)
 
 
 __all__: Sequence[str] = [
+    "IGNORED_EVENT_FIELDS",
+    "MATCHABLE",
+    "MATCH_ON",
+    "Matching",
     "Player",
     "RecordedEntry",
     "RecordedRequest",

@@ -2,21 +2,23 @@
 
 A `Recorder` is an interception target. Each request for an Event Grid host (or a
 host given in `hosts=`) is answered from the cassette when the record mode replays
-and an entry matches (the player's rules), else sent through a real azure-core
-transport (requests for sync clients, aiohttp for `azure.eventgrid.aio`, unless
-others are given) and recorded, sanitised. The cassette is written atomically when
+and an entry matches (the player's rules), else sent through the client's own
+azure-core transport (or the ones given; raw `httpx` requests through a default
+`RequestsTransport`) and recorded, sanitised. The cassette is written atomically when
 the `with` block ends without an exception.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 from azure.core.rest import HttpRequest
@@ -27,8 +29,12 @@ from .._wire import WireRequest, WireResponse
 from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, to_wire
 from ._cassette import load_cassette, save_cassette
 from ._intercept import Intercepting
+from ._jsonpaths import JsonPaths
 from ._playback import (
     EVENTGRID_DOMAIN,
+    IGNORED_EVENT_FIELDS,
+    MATCH_ON,
+    Matching,
     Player,
     RecordedEntry,
     RecordedRequest,
@@ -39,6 +45,7 @@ from ._transport import AsyncEventGridTransport, EventGridTransport
 
 RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 SANITIZED = "Sanitized"
+SANITIZED_NAMESPACE = "sanitized"  # a host label, so lower-case
 # Headers whose whole value is a secret or differs on every run.
 SANITIZED_HEADERS = frozenset(
     {"authorization", "aeg-sas-key", "aeg-sas-token", "x-ms-client-request-id"}
@@ -63,15 +70,46 @@ class Sanitizer:
 
     Always: the headers in `SANITIZED_HEADERS` (whole value), and `SharedAccessKey=...`
     and `sig=...` values anywhere. `extra` patterns are added: each match is replaced,
-    or only its first group when the pattern has groups.
+    or only its first group when the pattern has groups. Each of `json_paths` (a
+    jsonpath-ng path, such as `$..data.email`) replaces what it matches in JSON bodies.
+    With `hosts=True`, the namespace (or Basic topic) name of each Event Grid host
+    seen becomes `sanitized` in hosts and `/namespaces/<name>` resource ids.
     """
 
-    def __init__(self, extra: Iterable[Pattern] = ()) -> None:
+    def __init__(
+        self,
+        extra: Iterable[Pattern] = (),
+        *,
+        json_paths: Iterable[str] = (),
+        hosts: bool = False,
+    ) -> None:
         self.patterns = SECRET_PATTERNS + _compiled(extra)
+        self.json_paths = JsonPaths.compile(
+            json_paths, what="sanitize_json=", anchor="guide/playback/#sanitizing"
+        )
+        self.hosts = hosts
+        self._names: frozenset[str] = frozenset()
+        self._name_patterns: tuple[re.Pattern[str], ...] = ()
+
+    def note(self, url: str) -> None:
+        """Learn the namespace name in `url`'s host (with `hosts=True`)."""
+        host = (urlsplit(url).hostname or "").lower()
+        if not self.hosts or not host.endswith(EVENTGRID_DOMAIN):
+            return
+        name = host.partition(".")[0]
+        if name in self._names or name == SANITIZED_NAMESPACE:
+            return
+        self._names = names = self._names | {name}
+        alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+        in_host = rf"(?<![\w.-])(?:{alternatives})(?=\.[\w-]+{re.escape(EVENTGRID_DOMAIN)})"
+        in_resource_id = rf"(?<=/namespaces/)(?:{alternatives})(?![\w-])"
+        self._name_patterns = (re.compile(in_host, re.I), re.compile(in_resource_id, re.I))
 
     def text(self, text: str) -> str:
         for pattern in self.patterns:
             text = pattern.sub(_replace, text)
+        for pattern in self._name_patterns:
+            text = pattern.sub(SANITIZED_NAMESPACE, text)
         return text
 
     def headers(self, headers: Any) -> dict[str, str]:
@@ -82,10 +120,28 @@ class Sanitizer:
 
     def body(self, body: bytes) -> bytes:
         try:
-            text = body.decode("utf-8")
+            text = self.text(body.decode("utf-8"))
         except UnicodeDecodeError:
             return body
-        return self.text(text).encode("utf-8")
+        if self.json_paths:
+            try:
+                value = json.loads(text)
+            except ValueError:
+                pass
+            else:
+                if self.json_paths.replace(value, SANITIZED):
+                    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return text.encode("utf-8")
+
+    def request(self, request: WireRequest) -> WireRequest:
+        """`request` as it is recorded, and as a replayed one is compared."""
+        self.note(request.url)
+        return WireRequest(
+            request.method,
+            self.text(request.url),
+            self.headers(request.headers),
+            self.body(request.body),
+        )
 
 
 def _replace(match: re.Match[str]) -> str:
@@ -138,13 +194,19 @@ class Recorder(Intercepting):
         *,
         mode: str = "once",
         sanitize: Iterable[Pattern] = (),
+        sanitize_json: Iterable[str] = (),
+        sanitize_hosts: bool = False,
         hosts: Iterable[str] = (),
+        match_on: Iterable[str] = MATCH_ON,
+        ignore: Iterable[str] = IGNORED_EVENT_FIELDS,
         transport: HttpTransport | None = None,  # type: ignore[type-arg]
         async_transport: AsyncHttpTransport | None = None,  # type: ignore[type-arg]
         clock: Clock | None = None,
     ) -> None:
         self.path = Path(path)
         self.mode = _check_mode(mode)
+        self.sanitizer = Sanitizer(sanitize, json_paths=sanitize_json, hosts=sanitize_hosts)
+        matching = Matching.of(match_on, ignore)
         exists = self.path.exists()
         if mode == "none" and not exists:
             raise UsageError(
@@ -161,8 +223,13 @@ class Recorder(Intercepting):
                 f"mode='new_episodes' to add this request, or 'rewrite' to record afresh."
             )
         self.clock = clock or Clock(autojump=False)
-        self.player = Player(kept if self.replays else Recording(()), clock=self.clock, hint=hint)
-        self.sanitizer = Sanitizer(sanitize)
+        self.player = Player(
+            kept if self.replays else Recording(()),
+            clock=self.clock,
+            matching=matching,
+            normalize=self.sanitizer.request,
+            hint=hint,
+        )
         self.recorded: list[RecordedEntry] = []
         self._kept = kept
         self._hosts = frozenset(host.lower() for host in hosts) | kept.hosts
@@ -234,7 +301,12 @@ class Recorder(Intercepting):
             return self.player.miss(request)
         return answer
 
-    def _sync_sender(self) -> HttpTransport:  # type: ignore[type-arg]
+    def _sync_sender(self, replaced: HttpTransport | None = None) -> HttpTransport:  # type: ignore[type-arg]
+        """The transport given to the recorder, else the client's own, else a default."""
+        if self._transport is not None and not self._owns_transport:
+            return self._transport
+        if replaced is not None:
+            return replaced
         if self._transport is None:
             from azure.core.pipeline.transport import RequestsTransport
 
@@ -244,14 +316,10 @@ class Recorder(Intercepting):
     def _record(self, request: WireRequest, status: int, headers: Any, body: bytes) -> WireResponse:
         response = _wire_response(status, headers, body)
         clean = self.sanitizer
+        sent = clean.request(request)
         entry = RecordedEntry(
             0,
-            RecordedRequest(
-                request.method,
-                clean.text(request.url),
-                clean.headers(request.headers),
-                clean.body(request.body),
-            ),
+            RecordedRequest(sent.method, sent.url, sent.headers, sent.body),
             RecordedResponse(status, clean.headers(response.headers), clean.body(body)),
         )
         with self._lock:
@@ -296,7 +364,7 @@ class _RecorderTransport(EventGridTransport):
         wire = to_wire(request)
         answer = recorder._replayed(wire)
         if answer is None:
-            response = recorder._sync_sender().send(request, **kwargs)
+            response = recorder._sync_sender(self.replaced).send(request, **kwargs)
             response.read()
             answer = recorder._record(
                 wire, response.status_code, response.headers, response.content
@@ -322,7 +390,7 @@ class _AsyncRecorderTransport(AsyncEventGridTransport):
         wire = to_wire(request)
         answer = recorder._replayed(wire)
         if answer is None:
-            given = recorder._async_transport
+            given = recorder._async_transport or self.replaced
             if given is not None:
                 response = await given.send(request, **kwargs)
                 await response.read()
@@ -347,18 +415,44 @@ def record(
     *,
     mode: str = "once",
     sanitize: Iterable[Pattern] = (),
+    sanitize_json: Iterable[str] = (),
+    sanitize_hosts: bool = False,
     hosts: Iterable[str] = (),
+    match_on: Iterable[str] = MATCH_ON,
+    ignore: Iterable[str] = IGNORED_EVENT_FIELDS,
     transport: HttpTransport | None = None,  # type: ignore[type-arg]
     async_transport: AsyncHttpTransport | None = None,  # type: ignore[type-arg]
     clock: Clock | None = None,
 ) -> Recorder:
     """A recorder for the cassette at `path`, to use as `with record(...) as recorder:`
-    or `async with`. See `Recorder` and the guide's "Record and replay"."""
+    or `async with`.
+
+    Args:
+        path: The cassette file.
+        mode: The record mode, one of `RECORD_MODES`.
+        sanitize: Regular expressions whose matches (or first groups) are recorded as
+            `Sanitized`, on top of the secrets that always are.
+        sanitize_json: JSON paths (jsonpath-ng syntax, such as `$..data.email`) whose
+            values in JSON bodies are recorded as `Sanitized`.
+        sanitize_hosts: Record each Event Grid namespace (or Basic topic) name as
+            `sanitized`, in hosts and resource ids.
+        hosts: More hosts to record, besides `*.eventgrid.azure.net`.
+        match_on: What a replayed request is compared on (see `playback()`).
+        ignore: JSON paths of the published event fields replay ignores.
+        transport: A sync transport to record through, instead of each client's own.
+        async_transport: An async transport to record through, instead of each
+            client's own.
+        clock: The clock replay's retry backoff sleeps on.
+    """
     return Recorder(
         path,
         mode=mode,
         sanitize=sanitize,
+        sanitize_json=sanitize_json,
+        sanitize_hosts=sanitize_hosts,
         hosts=hosts,
+        match_on=match_on,
+        ignore=ignore,
         transport=transport,
         async_transport=async_transport,
         clock=clock,

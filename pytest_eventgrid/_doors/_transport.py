@@ -18,11 +18,14 @@ class EventGridTransport(HttpTransport):  # type: ignore[type-arg]
     """A sync azure-core transport that answers from the in-memory Event Grid.
 
     `sleep()` advances the fake clock, so the SDK's retry backoff costs no real time.
+    `replaced` is the client's own transport when interception put this one in its
+    place (the recorder sends through it), else `None`.
     """
 
     def __init__(self, service: Handler, clock: Clock) -> None:
         self._service = service
         self.clock = clock
+        self.replaced: HttpTransport | None = None  # type: ignore[type-arg]
 
     def send(self, request: AzureRequest, **kwargs: Any) -> FakeHttpResponse:
         try:
@@ -56,12 +59,14 @@ class AsyncEventGridTransport(AsyncHttpTransport):  # type: ignore[type-arg]
     """An async azure-core transport that answers from the in-memory Event Grid.
 
     Needs no aiohttp. A receive with nothing to return waits on the virtual clock,
-    letting other tasks run first; `sleep()` advances the fake clock.
+    letting other tasks run first; `sleep()` advances the fake clock. `replaced` is
+    the client's own transport when interception put this one in its place.
     """
 
     def __init__(self, service: Handler, clock: Clock) -> None:
         self._service = service
         self.clock = clock
+        self.replaced: AsyncHttpTransport | None = None  # type: ignore[type-arg]
 
     async def send(self, request: AzureRequest, **kwargs: Any) -> FakeAsyncHttpResponse:
         try:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 from azure.core.credentials import AzureKeyCredential
 from azure.core.messaging import CloudEvent
+from azure.core.pipeline.transport import AioHttpTransport, RequestsTransport
 from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
 from azure.eventgrid.aio import EventGridConsumerClient as AioConsumer
 from azure.eventgrid.aio import EventGridPublisherClient as AioPublisher
@@ -83,29 +85,79 @@ def loopback() -> Iterator[Loopback]:
         thread.join()
 
 
-def event(number: int) -> CloudEvent:
-    return CloudEvent(source="/orders", type="Order.Placed", data={"number": number})
+def event(number: int, source: str = "/orders", **data: Any) -> CloudEvent:
+    return CloudEvent(source=source, type="Order.Placed", data={"number": number, **data})
+
+
+class CountingTransport(RequestsTransport):
+    """The requests transport a client was given; it counts what it sends and can send
+    it to `reroute` (scheme and host) instead of the host the client names."""
+
+    def __init__(self, sent: list[str], reroute: str | None = None) -> None:
+        super().__init__()
+        self.sent, self.reroute = sent, reroute
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        self.sent.append(request.url)
+        if self.reroute:
+            request.url = rerouted(request.url, self.reroute)
+        return super().send(request, **kwargs)
+
+
+class AsyncCountingTransport(AioHttpTransport):
+    """The aiohttp twin of `CountingTransport`."""
+
+    def __init__(self, sent: list[str], reroute: str | None = None) -> None:
+        super().__init__()
+        self.sent, self.reroute = sent, reroute
+
+    async def send(self, request: Any, **kwargs: Any) -> Any:
+        self.sent.append(request.url)
+        if self.reroute:
+            request.url = rerouted(request.url, self.reroute)
+        return await super().send(request, **kwargs)
+
+
+def rerouted(url: str, endpoint: str) -> str:
+    split = urlsplit(url)
+    return endpoint + split.path + (f"?{split.query}" if split.query else "")
+
+
+def transports(flavour: str, sent: list[str], reroute: str | None = None) -> Callable[[], Any]:
+    """A factory of counting transports of the flavour's kind, one per client."""
+    kind = CountingTransport if flavour == "sync" else AsyncCountingTransport
+    return lambda: kind(sent, reroute)
 
 
 async def publish_and_receive(
-    flavour: str, endpoint: str, key: str, numbers: tuple[int, ...] = (1,)
+    flavour: str,
+    endpoint: str,
+    key: str,
+    numbers: tuple[int, ...] = (1,),
+    *,
+    events: list[CloudEvent] | None = None,
+    transport: Callable[[], Any] | None = None,
 ) -> list[Any]:
-    """Publish one batch, receive it, acknowledge it; the received events' data."""
+    """Publish one batch, receive it, acknowledge it; the received events' data. Each
+    client gets a transport from `transport()` when it is given."""
     credential = AzureKeyCredential(key)
+    own = {"transport": transport()} if transport else {}
     names = {"namespace_topic": TOPIC}
     sub = {**names, "subscription": SUBSCRIPTION}
-    events = [event(n) for n in numbers]
+    events = events or [event(n) for n in numbers]
     if flavour == "sync":
-        with EventGridPublisherClient(endpoint, credential, **names) as publisher:
+        with EventGridPublisherClient(endpoint, credential, **names, **own) as publisher:
             publisher.send(events)
-        with EventGridConsumerClient(endpoint, credential, **sub) as consumer:
-            details = consumer.receive(max_events=len(numbers), max_wait_time=10)
+        own = {"transport": transport()} if transport else {}
+        with EventGridConsumerClient(endpoint, credential, **sub, **own) as consumer:
+            details = consumer.receive(max_events=len(events), max_wait_time=10)
             consumer.acknowledge(lock_tokens=[d.broker_properties.lock_token for d in details])
     else:
-        async with AioPublisher(endpoint, credential, **names) as aio_publisher:
+        async with AioPublisher(endpoint, credential, **names, **own) as aio_publisher:
             await aio_publisher.send(events)
-        async with AioConsumer(endpoint, credential, **sub) as aio_consumer:
-            details = await aio_consumer.receive(max_events=len(numbers), max_wait_time=10)
+        own = {"transport": transport()} if transport else {}
+        async with AioConsumer(endpoint, credential, **sub, **own) as aio_consumer:
+            details = await aio_consumer.receive(max_events=len(events), max_wait_time=10)
             tokens = [d.broker_properties.lock_token for d in details]
             await aio_consumer.acknowledge(lock_tokens=tokens)
     return [d.event.data for d in details]

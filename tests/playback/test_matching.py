@@ -12,7 +12,7 @@ import pytest
 from azure.core.exceptions import ResourceNotFoundError
 
 from pytest_eventgrid import UsageError
-from pytest_eventgrid.recordings import load_test_proxy, playback
+from pytest_eventgrid.recordings import IGNORED_EVENT_FIELDS, MATCH_ON, load_test_proxy, playback
 
 from ._driver import Clients, result_of
 
@@ -115,7 +115,7 @@ async def test_a_request_nothing_matches_gets_a_404_that_says_what_differed(
     assert [e.index for e in player.unused] == [0]
 
 
-def post(url: str, body: Any) -> httpx.Response:
+def post(url: str, body: Any = None) -> httpx.Response:
     """A raw REST call; interception routes httpx to the player too."""
     return httpx.post(url, json=body)
 
@@ -225,4 +225,74 @@ def test_a_file_that_is_not_a_recording_is_refused(tmp_path: Path) -> None:
         f"{path} is not a test-proxy recording: expected "
         '{"Entries": [...], "Variables": {...}}. '
         f"See {DOCS}/guide/playback/#recording-files"
+    )
+
+
+def publish_entry(event: dict[str, Any]) -> dict[str, Any]:
+    return entry(f"{HOST}/topics/orders:publish?{API}", [event], answer={})
+
+
+ORDER = {"specversion": "1.0", "id": "1", "source": "shop", "type": "A", "data": {"n": 1}}
+
+
+def test_ignore_adds_event_fields_by_json_path() -> None:
+    recorded = {**ORDER, "data": {"n": 1, "placedAt": "2024-01-01", "lines": [{"sku": "x"}]}}
+    sent = {**ORDER, "data": {"n": 1, "placedAt": "2026-11-24", "lines": [{"sku": "y"}]}}
+    ignore = (*IGNORED_EVENT_FIELDS, "data.placedAt", "data.lines[*].sku")
+
+    with playback(recording(publish_entry(recorded)), ignore=ignore) as player:
+        assert post(f"{HOST}/topics/orders:publish?{API}", [sent]).status_code == 200
+    with playback(recording(publish_entry(recorded))) as strict:
+        assert post(f"{HOST}/topics/orders:publish?{API}", [sent]).status_code == 404
+
+    assert player.mismatches == []
+    assert "    body: 'x' recorded, 'y' sent at '[0].data.lines[0].sku'\n" in strict.mismatches[0]
+
+
+def test_ignore_replaces_the_defaults_so_ids_can_be_compared() -> None:
+    with playback(recording(publish_entry(ORDER)), ignore=["time"]) as player:
+        other_id = post(f"{HOST}/topics/orders:publish?{API}", [{**ORDER, "id": "2"}])
+        same_id = post(f"{HOST}/topics/orders:publish?{API}", [ORDER])
+
+    assert (other_id.status_code, same_id.status_code) == (404, 200)
+    assert "    body: '1' recorded, '2' sent at '[0].id'\n" in player.mismatches[0]
+
+
+def test_match_on_leaves_out_what_it_does_not_name() -> None:
+    recorded = entry(f"{SUBSCRIPTION}:receive?{API}&maxEvents=1", answer=received("t-1"))
+    with playback(recording(recorded), match_on=["method", "path", "operation"]) as player:
+        answer = post(f"{SUBSCRIPTION}:receive?api-version=2023-10-01-preview&maxEvents=9")
+
+    assert answer.status_code == 200
+    assert player.mismatches == []
+
+
+def test_match_on_host_compares_hosts() -> None:
+    recorded = entry(f"{SUBSCRIPTION}:receive?{API}", answer=received("t-1"))
+    other_host = SUBSCRIPTION.replace("//fake.", "//other.") + f":receive?{API}"
+    with playback(recording(recorded), match_on=(*MATCH_ON, "host")) as player:
+        assert post(other_host).status_code == 404
+        assert post(f"{SUBSCRIPTION}:receive?{API}").status_code == 200
+
+    assert (
+        "    host: 'fake.eastus-1.eventgrid.azure.net' recorded, "
+        "'other.eastus-1.eventgrid.azure.net' sent\n"
+    ) in player.mismatches[0]
+
+
+def test_unknown_match_on_names_and_bad_json_paths_are_refused() -> None:
+    with pytest.raises(UsageError) as unknown:
+        playback(recording(), match_on=["method", "headers"])
+    with pytest.raises(UsageError) as bad_path:
+        playback(recording(), ignore=["data..["])
+    with pytest.raises(UsageError) as not_a_string:
+        playback(recording(), ignore=[3])  # type: ignore[list-item]
+
+    assert str(unknown.value) == (
+        "match_on= does not know 'headers'; it takes any of method, path, operation, "
+        f"api_version, query, body, host. See {DOCS}/guide/playback/#matching"
+    )
+    assert str(bad_path.value).startswith("ignore=: 'data..[' is not a JSON path (")
+    assert str(not_a_string.value) == (
+        f"ignore= takes JSON paths as strings; got 3. See {DOCS}/guide/playback/#matching"
     )

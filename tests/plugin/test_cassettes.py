@@ -95,3 +95,62 @@ def test_the_record_mode_comes_from_cli_then_marker_then_ini(
 
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([f"*Unknown record mode 'bogus' (from {source}); {VALID}*"])
+
+
+OPTIONS = """
+import pytest
+
+
+@pytest.fixture
+def eventgrid_cassette_options():
+    return {options}
+"""
+
+
+def test_the_cassette_options_fixture_configures_the_recorder(pytester: pytest.Pytester) -> None:
+    project(pytester, "missing-topic")
+    module = pytester.path / "test_orders.py"
+    module.write_text(module.read_text().replace("2023-10-01-preview", "2024-06-01"))
+
+    run(pytester).assert_outcomes(failed=1)  # another api-version: no recorded answer
+
+    pytester.makeconftest(
+        OPTIONS.format(options='{"match_on": ["method", "path", "operation", "body"]}')
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_the_cassette_options_fixture_cannot_set_the_mode_or_the_path(
+    pytester: pytest.Pytester,
+) -> None:
+    project(pytester, "missing-topic")
+    pytester.makeconftest(OPTIONS.format(options='{"mode": "all", "sanitize_hosts": True}'))
+
+    result = run(pytester, "--tb=short")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*UsageError: eventgrid_cassette_options returned mode, which it cannot set; it "
+            "takes sanitize, sanitize_json, sanitize_hosts, hosts, match_on, ignore.*"
+        ]
+    )
+
+
+def test_the_cassette_options_must_be_a_dict() -> None:
+    from pytest_eventgrid import UsageError
+    from pytest_eventgrid._cassette_options import recorder_options
+
+    with pytest.raises(UsageError, match=r"must return a dict of record\(\) keywords, not \[\]"):
+        recorder_options([])
+
+
+def test_a_marked_test_meets_its_cassette_without_asking_for_the_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    project(pytester, "missing-topic")
+    module = pytester.path / "test_orders.py"
+    text = module.read_text().replace("(eventgrid):", "():")
+    module.write_text(text.replace("    eventgrid.calls.assert_not_called()", ""))
+
+    run(pytester).assert_outcomes(passed=1)
