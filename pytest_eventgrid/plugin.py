@@ -107,17 +107,21 @@ def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
     marker_mode = settings.pop("record_mode", None)
     settings["seed"] = seed_for(request.node)
     with mock_eventgrid(**settings) as fake, contextlib.ExitStack() as cassettes:
+        recorder = None
         if cassette:
             # Innermost: the code under test's own clients meet the cassette; the
             # fixtures' clients, wired to the fake explicitly, keep the fake.
             path = cassette_path(request.node, cassette)
             mode = record_mode(request.config, marker_mode)
             options = recorder_options(request.getfixturevalue("eventgrid_cassette_options"))
-            cassettes.enter_context(record(path, mode=mode, clock=fake.clock, **options))
+            recorder = record(path, mode=mode, clock=fake.clock, **options)
+            cassettes.enter_context(recorder)
         request.node.stash[_USED] = fake
         yield fake
         if not request.node.stash.get(_CALL_FAILED, False):  # one failure is enough
             fake.verify_faults()
+            if recorder is not None:
+                recorder.assert_all_answered()
 
 
 @pytest.fixture(autouse=True)

@@ -426,6 +426,17 @@ class Player(Intercepting):
                     )
         return None
 
+    def assert_all_answered(self) -> None:
+        """Fail with each mismatch message if a request got no recorded answer (the
+        code under test may have swallowed the 404)."""
+        __tracebackhide__ = True
+        with self._lock:
+            missed = list(self.mismatches)
+        if missed:
+            where = self.recording.source or "the recording"
+            count = f"{len(missed)} request{'s' if len(missed) != 1 else ''}"
+            raise AssertionError(f"{count} had no answer in {where}:\n\n" + "\n\n".join(missed))
+
     def miss(self, request: WireRequest) -> WireResponse:
         """The 404 `PlaybackMismatch` for a request nothing matched (kept in `mismatches`)."""
         key = self._key(request)

@@ -208,23 +208,24 @@ class Recorder(Intercepting):
         self.sanitizer = Sanitizer(sanitize, json_paths=sanitize_json, hosts=sanitize_hosts)
         matching = Matching.of(match_on, ignore)
         exists = self.path.exists()
-        if mode == "none" and not exists:
-            raise UsageError(
-                f"No cassette at {self.path}: record mode 'none' only replays. Record it "
-                f"once with mode='once'. See {docs('guide/playback/#record-modes')}"
-            )
         kept = load_cassette(self.path) if exists and mode != "rewrite" else Recording(())
         self.replays = exists and mode in ("none", "once", "new_episodes")
-        self.records = mode in ("new_episodes", "all", "rewrite") or not exists
+        self.records = mode in ("new_episodes", "all", "rewrite") or (mode == "once" and not exists)
         hint = None
-        if not self.records:
+        if not exists and not self.records:
+            hint = (
+                f"No cassette at {self.path}: record mode 'none' only replays. Record it "
+                f"with mode='once' (in pytest, --eventgrid-record-mode=once)."
+            )
+        elif not self.records:
             hint = (
                 f"Record mode {mode!r} with an existing cassette does not record: use "
-                f"mode='new_episodes' to add this request, or 'rewrite' to record afresh."
+                f"mode='new_episodes' to add this request, or 'rewrite' to record afresh "
+                f"(in pytest, --eventgrid-record-mode=new_episodes or rewrite)."
             )
         self.clock = clock or Clock(autojump=False)
         self.player = Player(
-            kept if self.replays else Recording(()),
+            kept if self.replays else Recording((), source=str(self.path)),
             clock=self.clock,
             matching=matching,
             normalize=self.sanitizer.request,
@@ -249,6 +250,11 @@ class Recorder(Intercepting):
     def mismatches(self) -> list[str]:
         """The message of every request nothing answered (replay-only modes)."""
         return self.player.mismatches
+
+    def assert_all_answered(self) -> None:
+        """Fail with each mismatch message if a request got no answer (replay-only modes)."""
+        __tracebackhide__ = True
+        self.player.assert_all_answered()
 
     @property
     def recording(self) -> Recording:

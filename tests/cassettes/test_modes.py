@@ -34,10 +34,27 @@ def test_an_unknown_mode_lists_the_valid_ones(tmp_path: Path) -> None:
     )
 
 
-def test_mode_none_refuses_a_missing_cassette(tmp_path: Path) -> None:
-    with pytest.raises(UsageError) as error:
-        record(tmp_path / "c.json", mode="none")
-    assert "record mode 'none' only replays" in str(error.value)
+@pytest.mark.asyncio
+async def test_mode_none_answers_every_request_with_a_404_when_the_cassette_is_missing(
+    service: Loopback, flavour: str, tmp_path: Path
+) -> None:
+    cassette = tmp_path / "c.json"
+    with record(cassette, mode="none", hosts=["127.0.0.1"]) as recorder:
+        with pytest.raises(ResourceNotFoundError):
+            await publish_and_receive(flavour, service.endpoint, service.key)
+        with pytest.raises(AssertionError) as unanswered:
+            recorder.assert_all_answered()
+
+    assert service.requests == []
+    assert not cassette.exists()
+    [message] = recorder.mismatches
+    assert message.endswith(
+        "The recording has no entries.\n"
+        f"No cassette at {cassette}: record mode 'none' only replays. Record it with "
+        "mode='once' (in pytest, --eventgrid-record-mode=once).\n"
+        "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/playback/#mismatches"
+    )
+    assert str(unanswered.value) == f"1 request had no answer in {cassette}:\n\n{message}"
 
 
 @pytest.mark.asyncio

@@ -60,13 +60,87 @@ def test_a_marked_test_replays_its_cassette_by_default(
     run(pytester).assert_outcomes(passed=1)
 
 
-def test_a_missing_cassette_fails_in_the_default_mode(pytester: pytest.Pytester) -> None:
+def test_a_missing_cassette_fails_the_request_in_the_default_mode(
+    pytester: pytest.Pytester,
+) -> None:
     project(pytester, "nowhere")
 
     result = run(pytester, "--tb=short")
 
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*UsageError*nowhere.json*"])
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*No cassette at *nowhere.json: record mode 'none' only replays. Record it with*"]
+    )
+
+
+SWALLOWED = """
+import pytest
+from azure.core.credentials import AzureKeyCredential
+from azure.core.exceptions import HttpResponseError
+from azure.eventgrid import EventGridConsumerClient
+
+
+@pytest.mark.eventgrid(cassette="missing-topic")
+def test_code_that_swallows_errors():
+    consumer = EventGridConsumerClient(
+        "https://fakeresource.eastus-1.eventgrid.azure.net",
+        AzureKeyCredential("key"),
+        namespace_topic="faketopic",
+        subscription="fakesub",
+        api_version="2023-10-01-preview",
+    )
+    for _ in range(2):
+        try:
+            consumer.receive()
+        except HttpResponseError:
+            pass  # the code under test logs and carries on
+
+
+@pytest.mark.eventgrid(cassette="never-recorded")
+def test_a_test_that_sends_nothing_needs_no_cassette():
+    pass
+"""
+
+
+def test_a_request_the_cassette_could_not_answer_fails_the_test_at_teardown(
+    pytester: pytest.Pytester,
+) -> None:
+    project(pytester, "missing-topic")
+    pytester.makepyfile(test_orders=SWALLOWED)
+
+    result = run(pytester, "--tb=short")
+
+    # The recorded 404 answered the first receive; nothing answered the second.
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_code_that_swallows_errors*",
+            "*AssertionError: 1 request had no answer in *missing-topic.json:",
+            "*pytest-eventgrid playback has no recorded answer for POST https://fakeresource*",
+            "*already played (each recorded entry answers once)*",
+        ]
+    )
+
+
+SUITE = """
+import pytest
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(pytest.mark.eventgrid(cassette=True))
+"""
+
+
+def test_a_conftest_hook_opts_a_whole_suite_in(pytester: pytest.Pytester) -> None:
+    project(pytester, "missing-topic")
+    module = pytester.path / "test_orders.py"
+    module.write_text(
+        module.read_text().replace("@pytest.mark.eventgrid(cassette='missing-topic')", "")
+    )
+    pytester.makeconftest(SUITE)
+
+    run(pytester).assert_outcomes(passed=1)  # replays test_receive_from_a_missing_topic.json
 
 
 @pytest.mark.parametrize(
