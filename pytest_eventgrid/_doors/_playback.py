@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -40,6 +41,7 @@ IGNORED_EVENT_FIELDS = ("id", "time", "eventTime", "traceparent", "tracestate")
 _DROPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
 _TEXT_TYPES = ("json", "text/", "xml", "charset=", "x-www-form-urlencoded")
 _CLOSEST = 3
+_BODY_LINES = 6  # body differences listed per entry in a mismatch message
 
 
 # -- the recording ---------------------------------------------------------------------------
@@ -278,33 +280,27 @@ def _comparable_body(operation: str, body: bytes, ignore: JsonPaths) -> object:
     return value
 
 
-def _first_difference(recorded: object, sent: object, where: str = "") -> str | None:
-    """Where two JSON values first differ, as `at <path>: <recorded> recorded, <sent> sent`."""
+def _body_differences(recorded: object, sent: object, where: str = "") -> Iterator[str]:
+    """Each place two JSON values differ, as `'<path>' recorded, not sent` or
+    `<recorded> recorded, <sent> sent at '<path>'`."""
     if isinstance(recorded, dict) and isinstance(sent, dict):
         for key in sorted(recorded.keys() | sent.keys()):
             inner = f"{where}.{key}" if where else str(key)
             if key not in sent:
-                return f"'{inner}' recorded, not sent"
-            if key not in recorded:
-                return f"'{inner}' sent, not recorded"
-            found = _first_difference(recorded[key], sent[key], inner)
-            if found:
-                return found
-        return None
-    if isinstance(recorded, list) and isinstance(sent, list):
+                yield f"'{inner}' recorded, not sent"
+            elif key not in recorded:
+                yield f"'{inner}' sent, not recorded"
+            else:
+                yield from _body_differences(recorded[key], sent[key], inner)
+    elif isinstance(recorded, list) and isinstance(sent, list):
         if len(recorded) != len(sent):
-            return f"{len(recorded)} items recorded, {len(sent)} sent" + (
-                f" at '{where}'" if where else ""
-            )
-        for position, (left, right) in enumerate(zip(recorded, sent, strict=True)):
-            found = _first_difference(left, right, f"{where}[{position}]")
-            if found:
-                return found
-        return None
-    if recorded == sent:
-        return None
-    at = f" at '{where}'" if where else ""
-    return f"{_short(recorded)} recorded, {_short(sent)} sent{at}"
+            at = f" at '{where}'" if where else ""
+            yield f"{len(recorded)} items recorded, {len(sent)} sent{at}"
+        for position, (left, right) in enumerate(zip(recorded, sent, strict=False)):
+            yield from _body_differences(left, right, f"{where}[{position}]")
+    elif recorded != sent:
+        at = f" at '{where}'" if where else ""
+        yield f"{_short(recorded)} recorded, {_short(sent)} sent{at}"
 
 
 def _short(value: object) -> str:
@@ -331,7 +327,12 @@ def _differences(recorded: _Key, sent: _Key) -> list[tuple[int, str]]:
         what = f"{_query(recorded.query)} recorded, {_query(sent.query)} sent"
         found.append((2, f"query: {what}"))
     if recorded.body != sent.body:
-        found.append((1, f"body: {_first_difference(recorded.body, sent.body)}"))
+        listed = list(
+            itertools.islice(_body_differences(recorded.body, sent.body), _BODY_LINES + 1)
+        )
+        if len(listed) > _BODY_LINES:
+            listed[_BODY_LINES:] = ["... and more"]
+        found.extend((1, f"body: {what}") for what in listed)
     return found
 
 

@@ -296,3 +296,31 @@ def test_unknown_match_on_names_and_bad_json_paths_are_refused() -> None:
     assert str(not_a_string.value) == (
         f"ignore= takes JSON paths as strings; got 3. See {DOCS}/guide/playback/#matching"
     )
+
+
+def test_the_mismatch_lists_each_body_difference_field_by_field() -> None:
+    sent = {**ORDER, "type": "B", "subject": "s", "data": {"n": 2}}
+    del sent["source"]
+    many = {**ORDER, "data": {f"k{n}": n for n in range(10)}}
+
+    with playback(recording(publish_entry(ORDER))) as player:
+        post(f"{HOST}/topics/orders:publish?{API}", [sent])
+        post(f"{HOST}/topics/orders:publish?{API}", [many])
+
+    assert player.mismatches[0].splitlines()[2:7] == [
+        f"  #0 POST {HOST}/topics/orders:publish?{API} -> 200",
+        "    body: 1 recorded, 2 sent at '[0].data.n'",
+        "    body: '[0].source' recorded, not sent",
+        "    body: '[0].subject' sent, not recorded",
+        "    body: 'A' recorded, 'B' sent at '[0].type'",
+    ]
+    assert player.mismatches[1].splitlines()[3:11] == [
+        "    body: '[0].data.k0' sent, not recorded",
+        "    body: '[0].data.k1' sent, not recorded",
+        "    body: '[0].data.k2' sent, not recorded",
+        "    body: '[0].data.k3' sent, not recorded",
+        "    body: '[0].data.k4' sent, not recorded",
+        "    body: '[0].data.k5' sent, not recorded",
+        "    body: ... and more",
+        "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/playback/#mismatches",
+    ]
