@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 from urllib.parse import urlsplit
 
 import httpx
@@ -59,6 +59,13 @@ class InterceptTarget(Protocol):
     def transport(self) -> EventGridTransport: ...
 
     def async_transport(self) -> AsyncEventGridTransport: ...
+
+
+@runtime_checkable
+class AnswersAsync(Protocol):
+    """A target that answers raw async requests itself (a recorder sends them out)."""
+
+    async def handle_async(self, request: WireRequest) -> WireResponse: ...
 
 
 _lock = threading.RLock()
@@ -213,6 +220,8 @@ class _EventGridRouter(respx.MockRouter):
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
         target = self._target(request)
+        if isinstance(target, AnswersAsync):
+            return _httpx_response(await target.handle_async(_wire_request(request)))
         try:
             wire = await serve_async(target._entry, target.clock, _wire_request(request))
         except InjectedTransportError as failure:

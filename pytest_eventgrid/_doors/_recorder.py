@@ -4,8 +4,8 @@ A `Recorder` is an interception target. Each request for an Event Grid host (or 
 host given in `hosts=`) is answered from the cassette when the record mode replays
 and an entry matches (the player's rules), else sent through the client's own
 azure-core transport (or the ones given; raw `httpx` requests through a default
-`RequestsTransport`) and recorded, sanitised. The cassette is written atomically when
-the `with` block ends without an exception.
+`RequestsTransport` or, async, `AioHttpTransport`) and recorded, sanitised. The
+cassette is written atomically when the `with` block ends without an exception.
 """
 
 from __future__ import annotations
@@ -298,6 +298,14 @@ class Recorder(Intercepting):
         response.read()
         return self._record(request, response.status_code, response.headers, response.content)
 
+    async def handle_async(self, request: WireRequest) -> WireResponse:
+        """Answer a raw async request (`httpx.AsyncClient`): replayed, or sent for real
+        through an async transport, without blocking the loop, and recorded."""
+        answer = self._replayed(request)
+        if answer is not None:
+            return answer
+        return await self._send_async(request, _azure_request(request), self._async_transport)
+
     # -- shared by the doors ------------------------------------------------------------------
 
     def _replayed(self, request: WireRequest) -> WireResponse | None:
@@ -306,6 +314,23 @@ class Recorder(Intercepting):
         if answer is None and not self.records:
             return self.player.miss(request)
         return answer
+
+    async def _send_async(
+        self,
+        wire: WireRequest,
+        request: AzureRequest,
+        transport: AsyncHttpTransport | None,  # type: ignore[type-arg]
+        **kwargs: Any,
+    ) -> WireResponse:
+        """Send for real through `transport`, else a default one of its own; record it."""
+        if transport is not None:
+            response = await transport.send(request, **kwargs)
+            await response.read()
+        else:
+            async with _default_async_transport() as own:
+                response = await own.send(request, **kwargs)
+                await response.read()
+        return self._record(wire, response.status_code, response.headers, response.content)
 
     def _sync_sender(self, replaced: HttpTransport | None = None) -> HttpTransport:  # type: ignore[type-arg]
         """The transport given to the recorder, else the client's own, else a default."""
@@ -397,16 +422,7 @@ class _AsyncRecorderTransport(AsyncEventGridTransport):
         answer = recorder._replayed(wire)
         if answer is None:
             given = recorder._async_transport or self.replaced
-            if given is not None:
-                response = await given.send(request, **kwargs)
-                await response.read()
-            else:
-                async with _default_async_transport() as transport:
-                    response = await transport.send(request, **kwargs)
-                    await response.read()
-            answer = recorder._record(
-                wire, response.status_code, response.headers, response.content
-            )
+            answer = await recorder._send_async(wire, request, given, **kwargs)
         return FakeAsyncHttpResponse(request, answer)
 
     async def sleep(self, duration: float) -> None:

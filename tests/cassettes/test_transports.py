@@ -15,7 +15,7 @@ from azure.eventgrid.aio import EventGridPublisherClient as AioPublisher
 from pytest_eventgrid import faults
 from pytest_eventgrid.recordings import SANITIZED, load_cassette, playback, record
 
-from ._support import TOPIC, Loopback, event
+from ._support import TOPIC, AsyncCountingTransport, Loopback, event
 
 API = "api-version=2024-06-01"
 
@@ -42,6 +42,30 @@ def test_raw_httpx_requests_are_recorded_through_a_default_transport(
     [entry] = load_cassette(cassette).entries
     assert entry.request.headers["authorization"] == SANITIZED
     assert [e.request.url for e in recorder.recorded] == [url]
+
+
+@pytest.mark.asyncio
+async def test_raw_async_httpx_requests_are_recorded_through_an_async_transport(
+    service: Loopback, tmp_path: Path
+) -> None:
+    cassette = tmp_path / "c.json"
+    url = f"{service.endpoint}/topics/{TOPIC}/eventsubscriptions/billing:receive?{API}"
+    url += "&maxWaitTime=10"
+    sent: list[str] = []
+    headers = {"Authorization": f"SharedAccessKey {service.key}"}
+
+    with record(cassette, hosts=["127.0.0.1"]) as recorder:
+        async with httpx.AsyncClient() as client:
+            default = await client.post(url, headers=headers)
+    with record(cassette, mode="all", async_transport=AsyncCountingTransport(sent)) as given_one:
+        async with httpx.AsyncClient() as client:
+            given = await client.post(url, headers=headers)
+
+    assert (default.status_code, given.status_code) == (200, 200)
+    assert default.json() == given.json() == {"value": []}
+    assert len(recorder.recorded) == len(given_one.recorded) == 1
+    assert len(sent) == 1
+    assert len(service.requests) == 2
 
 
 @pytest.mark.asyncio
