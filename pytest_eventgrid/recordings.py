@@ -22,10 +22,6 @@ from ._doors._cassette import (
     save_cassette,
 )
 from ._doors._playback import (
-    IGNORED_EVENT_FIELDS,
-    MATCH_ON,
-    MATCHABLE,
-    Matching,
     Player,
     RecordedEntry,
     RecordedRequest,
@@ -43,6 +39,7 @@ from ._doors._recorder import (
     Sanitizer,
     record,
 )
+from ._wire._matching import IGNORED_EVENT_FIELDS, MATCH_ON, MATCHABLE, Matching
 
 __all__ = [
     "CASSETTE_VERSION",

@@ -26,15 +26,13 @@ from azure.core.rest import HttpRequest
 from .._broker import Clock
 from .._errors import UsageError, docs
 from .._wire import WireRequest, WireResponse
+from .._wire._jsonpaths import JsonPaths
+from .._wire._matching import IGNORED_EVENT_FIELDS, MATCH_ON, Matching
 from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, to_wire
 from ._cassette import load_cassette, save_cassette
 from ._intercept import Intercepting
-from ._jsonpaths import JsonPaths
 from ._playback import (
     EVENTGRID_DOMAIN,
-    IGNORED_EVENT_FIELDS,
-    MATCH_ON,
-    Matching,
     Player,
     RecordedEntry,
     RecordedRequest,
