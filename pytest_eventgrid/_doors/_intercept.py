@@ -68,6 +68,7 @@ class AnswersAsync(Protocol):
     async def handle_async(self, request: WireRequest) -> WireResponse: ...
 
 
+EVENTGRID_DOMAIN = ".eventgrid.azure.net"
 _lock = threading.RLock()
 _active: list[InterceptTarget] = []
 _originals: dict[str, Callable[..., Any]] = {}
@@ -105,8 +106,24 @@ def deactivate(target: InterceptTarget) -> None:
 
 class Intercepting:
     """A `with` / `async with` block during which `self` is an active interception
-    target. Subclasses implement the `InterceptTarget` protocol, and may override
-    `_finish()` for what happens after deactivation."""
+    target that answers requests itself. Subclasses implement `handle()`, `clock` and
+    the doors, set `_hosts` to the hosts they serve besides every Event Grid host,
+    and may override `_finish()` for what happens after deactivation."""
+
+    _hosts: frozenset[str] = frozenset()
+
+    def serves(self, host: str) -> bool:
+        """Every Event Grid host, and the other hosts this target was given."""
+        host = host.lower()
+        return host.endswith(EVENTGRID_DOMAIN) or host in self._hosts
+
+    @property
+    def _entry(self) -> Intercepting:
+        return self
+
+    def handle(self, request: WireRequest) -> WireResponse:
+        """The answer to a raw request."""
+        raise NotImplementedError
 
     def __enter__(self: _Self) -> _Self:
         activate(self)  # type: ignore[arg-type]

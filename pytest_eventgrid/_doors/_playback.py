@@ -35,7 +35,6 @@ from .._wire._matching import (
 from ._intercept import Intercepting
 from ._transport import AsyncEventGridTransport, EventGridTransport
 
-EVENTGRID_DOMAIN = ".eventgrid.azure.net"
 MISMATCH_CODE = "PlaybackMismatch"
 # Headers the player recomputes instead of replaying.
 _DROPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
@@ -232,15 +231,6 @@ class Player(Intercepting):
             return [e for e in self.recording.entries if e.index not in self._used]
 
     # -- interception target --------------------------------------------------------------
-
-    def serves(self, host: str) -> bool:
-        """Every Event Grid host, and every host the recording names."""
-        host = host.lower()
-        return host.endswith(EVENTGRID_DOMAIN) or host in self._hosts
-
-    @property
-    def _entry(self) -> Player:
-        return self
 
     def transport(self) -> EventGridTransport:
         """A sync azure-core transport that answers from the recording."""

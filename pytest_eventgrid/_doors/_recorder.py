@@ -30,9 +30,8 @@ from .._wire._jsonpaths import JsonPaths
 from .._wire._matching import IGNORED_EVENT_FIELDS, MATCH_ON, Matching
 from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, to_wire
 from ._cassette import load_cassette, save_cassette
-from ._intercept import Intercepting
+from ._intercept import EVENTGRID_DOMAIN, Intercepting
 from ._playback import (
-    EVENTGRID_DOMAIN,
     Player,
     RecordedEntry,
     RecordedRequest,
@@ -179,6 +178,25 @@ def _azure_request(request: WireRequest) -> HttpRequest:
 class Recorder(Intercepting):
     """Records real traffic to a cassette, or replays it, by record mode (`with` / `async with`).
 
+    Use it as `record(path, ...)`, the same class under its documented name.
+
+    Args:
+        path: The cassette file.
+        mode: The record mode, one of `RECORD_MODES`.
+        sanitize: Regular expressions whose matches (or first groups) are recorded as
+            `Sanitized`, on top of the secrets that always are.
+        sanitize_json: JSON paths (jsonpath-ng syntax, such as `$..data.email`) whose
+            values in JSON bodies are recorded as `Sanitized`.
+        sanitize_hosts: Record each Event Grid namespace (or Basic topic) name as
+            `sanitized`, in hosts and resource ids.
+        hosts: More hosts to record, besides `*.eventgrid.azure.net`.
+        match_on: What a replayed request is compared on (see `playback()`).
+        ignore: JSON paths of the published event fields replay ignores.
+        transport: A sync transport to record through, instead of each client's own.
+        async_transport: An async transport to record through, instead of each
+            client's own.
+        clock: The clock replay's retry backoff sleeps on.
+
     Attributes:
         path: The cassette file.
         mode: The record mode.
@@ -269,15 +287,6 @@ class Recorder(Intercepting):
         )
 
     # -- interception target -----------------------------------------------------------------
-
-    def serves(self, host: str) -> bool:
-        """Every Event Grid host, the cassette's hosts, and the hosts given."""
-        host = host.lower()
-        return host.endswith(EVENTGRID_DOMAIN) or host in self._hosts
-
-    @property
-    def _entry(self) -> Recorder:
-        return self
 
     def transport(self) -> EventGridTransport:
         """A sync azure-core transport: the cassette, else a real transport, recorded."""
@@ -430,50 +439,5 @@ class _AsyncRecorderTransport(AsyncEventGridTransport):
             await super().sleep(duration)
 
 
-def record(
-    path: str | Path,
-    *,
-    mode: str = "once",
-    sanitize: Iterable[Pattern] = (),
-    sanitize_json: Iterable[str] = (),
-    sanitize_hosts: bool = False,
-    hosts: Iterable[str] = (),
-    match_on: Iterable[str] = MATCH_ON,
-    ignore: Iterable[str] = IGNORED_EVENT_FIELDS,
-    transport: HttpTransport | None = None,  # type: ignore[type-arg]
-    async_transport: AsyncHttpTransport | None = None,  # type: ignore[type-arg]
-    clock: Clock | None = None,
-) -> Recorder:
-    """A recorder for the cassette at `path`, to use as `with record(...) as recorder:`
-    or `async with`.
-
-    Args:
-        path: The cassette file.
-        mode: The record mode, one of `RECORD_MODES`.
-        sanitize: Regular expressions whose matches (or first groups) are recorded as
-            `Sanitized`, on top of the secrets that always are.
-        sanitize_json: JSON paths (jsonpath-ng syntax, such as `$..data.email`) whose
-            values in JSON bodies are recorded as `Sanitized`.
-        sanitize_hosts: Record each Event Grid namespace (or Basic topic) name as
-            `sanitized`, in hosts and resource ids.
-        hosts: More hosts to record, besides `*.eventgrid.azure.net`.
-        match_on: What a replayed request is compared on (see `playback()`).
-        ignore: JSON paths of the published event fields replay ignores.
-        transport: A sync transport to record through, instead of each client's own.
-        async_transport: An async transport to record through, instead of each
-            client's own.
-        clock: The clock replay's retry backoff sleeps on.
-    """
-    return Recorder(
-        path,
-        mode=mode,
-        sanitize=sanitize,
-        sanitize_json=sanitize_json,
-        sanitize_hosts=sanitize_hosts,
-        hosts=hosts,
-        match_on=match_on,
-        ignore=ignore,
-        transport=transport,
-        async_transport=async_transport,
-        clock=clock,
-    )
+# The documented entry point, `with record(path, mode=...) as recorder:`.
+record = Recorder
