@@ -5,6 +5,7 @@ from ._broker import Clock, JournalEntry, JournalItem, SubscriptionSettings
 from ._broker._chaos import ChaosSettings
 from ._broker._push import DeadLetter, DeliveryAttempt
 from ._calls import Call, CallList
+from ._delivery import WebhookValidationError
 from ._doors import AsyncEventGridTransport, EventGridTransport
 from ._doors._faults import Fault, FaultedRequest
 from ._doors._webhooks import Webhook
@@ -41,5 +42,6 @@ __all__ = [
     "TopicView",
     "UsageError",
     "Webhook",
+    "WebhookValidationError",
     "mock_eventgrid",
 ]

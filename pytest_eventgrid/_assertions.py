@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from azure.core.messaging import CloudEvent
 from azure.core.serialization import NULL
 
 from ._calls import CallList, Scope
 from ._compare import Difference, compare, describe, short
-from ._errors import UsageError, docs
+from ._errors import UsageError, did_you_mean, docs, usage_error
+from ._report import near_topics, published_places, where_topic, why_near
 
 if TYPE_CHECKING:
     from ._views import SubscriptionEvent
 
 SHOWN = 10  # candidates listed in a failure message
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class _NotGiven:
@@ -72,6 +77,32 @@ class _Outcome:
         return (len(self.fields), len(self.differences), self.index)
 
 
+def keywords_only(method: Callable[P, R]) -> Callable[P, R]:
+    """`method` (an `assert_*` helper), refusing a positional argument or a keyword it
+    does not take with a `UsageError` that lists its keywords, not a `TypeError`."""
+    name = method.__name__
+    taken = [
+        parameter.name
+        for parameter in inspect.signature(method).parameters.values()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
+    anchor = f"guide/assertions/#{name}"
+
+    @functools.wraps(method)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        __tracebackhide__ = True
+        if len(args) > 1:  # args[0] is the view
+            expected = f"keyword arguments only: {', '.join(taken)}"
+            raise usage_error(f"{name}() positional arguments", args[1:], expected, anchor)
+        unknown = sorted(set(kwargs) - set(taken))
+        if unknown:
+            expected = f"only the keywords {', '.join(taken)}{did_you_mean(unknown[0], taken)}"
+            raise usage_error(f"{name}() keyword(s)", unknown, expected, anchor)
+        return method(*args, **kwargs)
+
+    return checked
+
+
 def criteria(**given: object) -> dict[str, object]:
     """The matching keywords a caller gave."""
     return {name: value for name, value in given.items() if value is not NOT_GIVEN}
@@ -100,6 +131,8 @@ class Check:
     scope: str  # "topic 'orders'", ...
     anchor: str
     footer: Callable[[], str] | None = None  # more to say, worked out on failure only
+    # Where the events may have gone instead, said when none matched.
+    elsewhere: Callable[[], list[str]] | None = None
 
     @property
     def noun(self) -> str:
@@ -134,6 +167,8 @@ class Check:
         if count is None or len(matched) < count:
             others = [outcome for outcome in outcomes if outcome.differences]
             lines += self._closest(others, any_matched=bool(matched))
+        if not matched and self.elsewhere is not None:
+            lines += self.elsewhere()
         raise AssertionError(self._finish(lines))
 
     def expect_none(
@@ -191,8 +226,38 @@ class Check:
         return "\n".join([*lines, *footer, f"See {docs(f'guide/assertions/#{self.anchor}')}"])
 
 
-def _topic_candidates(scope: Scope, topic: str | None) -> tuple[str, list[Candidate]]:
-    """The scope's published events, narrowed to `topic` at the top level."""
+def elsewhere(scope: Scope) -> list[str]:
+    """Events that went near `scope` but not to it: to its topic on another host, to a
+    topic with a close name, or (for a subscription) to its topic before it existed."""
+    if scope.topic is None:
+        return []
+    entries = scope.journal.entries()
+    places = published_places(entries)
+    lines = []
+    if scope.subscription is not None:
+        given = len(scope.published())
+        earlier = len(Scope(scope.journal, scope.namespace, scope.topic).published()) - given
+        if earlier:
+            lines.append(
+                f"  {_plural(earlier)} published to topic {scope.topic!r} before subscription "
+                f"{scope.subscription!r} existed (a subscription is given only the events "
+                "published after it exists)"
+            )
+    place = (scope.namespace or "", scope.topic)
+    near = near_topics(place, places)
+    if scope.namespace is None:  # every host is in scope: only other names are near
+        near = [other for other in near if other[1] != scope.topic]
+    lines.extend(
+        f"  {_plural(places[other])} published to {where_topic(other, home=scope.namespace)} "
+        f"({why_near(place, other)})"
+        for other in near
+    )
+    return ["Near misses:", *lines] if lines else []
+
+
+def _topic_candidates(scope: Scope, topic: str | None) -> tuple[Check, list[Candidate]]:
+    """The check of the scope's published events, narrowed to `topic` at the top level,
+    and those events."""
     if topic is not None:
         if scope.topic is not None and topic != scope.topic:
             raise UsageError(
@@ -208,7 +273,9 @@ def _topic_candidates(scope: Scope, topic: str | None) -> tuple[str, list[Candid
         Candidate(event, where=f"on topic {name!r}" if where else "") for name, event in published
     ]
     label = "any topic" if scope.topic is None else scope.label
-    return label, candidates
+    return Check(
+        "published to", label, "", elsewhere=functools.partial(elsewhere, scope)
+    ), candidates
 
 
 class PublishedAssertions:
@@ -230,6 +297,7 @@ class PublishedAssertions:
         """
         return self._scope().calls()
 
+    @keywords_only
     def assert_published(
         self,
         *,
@@ -253,12 +321,13 @@ class PublishedAssertions:
         closest one differs.
         """
         __tracebackhide__ = True
-        label, candidates = _topic_candidates(self._scope(), topic)
+        check, candidates = _topic_candidates(self._scope(), topic)
         wanted = criteria(
             id=id, type=type, source=source, subject=subject, data=data, extensions=extensions
         )
-        return Check("published to", label, "assert_published").expect(candidates, wanted, count)
+        return replace(check, anchor="assert_published").expect(candidates, wanted, count)
 
+    @keywords_only
     def assert_not_published(
         self,
         *,
@@ -272,11 +341,11 @@ class PublishedAssertions:
     ) -> None:
         """Check that no published event matches; keywords as for `assert_published`."""
         __tracebackhide__ = True
-        label, candidates = _topic_candidates(self._scope(), topic)
+        check, candidates = _topic_candidates(self._scope(), topic)
         wanted = criteria(
             id=id, type=type, source=source, subject=subject, data=data, extensions=extensions
         )
-        Check("published to", label, "assert_not_published").expect_none(candidates, wanted)
+        replace(check, anchor="assert_not_published").expect_none(candidates, wanted)
 
 
 class _Subscription(Protocol):
@@ -336,13 +405,21 @@ def _outcome(
         )
         for event in events
     ]
-    check = Check(verb, view._scope().label, anchor, footer=lambda: _state(view))
+    scope = view._scope()
+    check = Check(
+        verb,
+        scope.label,
+        anchor,
+        footer=lambda: _state(view),
+        elsewhere=lambda: elsewhere(scope) if not scope.published() else [],
+    )
     return check.expect(candidates, wanted, count)  # type: ignore[return-value]
 
 
 class SubscriptionAssertions(PublishedAssertions):
     """The settlement assertions of a subscription view."""
 
+    @keywords_only
     def assert_acknowledged(
         self: _Subscription,
         *,
@@ -366,6 +443,7 @@ class SubscriptionAssertions(PublishedAssertions):
             self, "acknowledged on", "assert_acknowledged", self.acknowledged, wanted, count
         )
 
+    @keywords_only
     def assert_released(
         self: _Subscription,
         *,
@@ -402,6 +480,7 @@ class SubscriptionAssertions(PublishedAssertions):
             extra={"delay": "release_delay"},
         )
 
+    @keywords_only
     def assert_rejected(
         self: _Subscription,
         *,
@@ -420,6 +499,7 @@ class SubscriptionAssertions(PublishedAssertions):
         )
         return _outcome(self, "rejected on", "assert_rejected", self.rejected, wanted, count)
 
+    @keywords_only
     def assert_dead_lettered(
         self: _Subscription,
         *,
@@ -457,6 +537,7 @@ class SubscriptionAssertions(PublishedAssertions):
             extra={"reason": "dead_letter_reason"},
         )
 
+    @keywords_only
     def assert_settled_all(
         self: _Subscription,
         *,

@@ -14,6 +14,8 @@ from ._broker._basic import SCHEMAS, BasicTopic, PublishedEvent
 from ._broker._filters import parse_filter
 from ._broker._push import DeadLetter, DeliveryAttempt, PushSettings, PushSubscription
 from ._calls import Scope
+from ._checks import name as name_check
+from ._cloudevent import decode
 from ._delivery import DeliveryEngine
 from ._doors._webhooks import Webhook, needs_event_loop
 from ._errors import UsageError, docs
@@ -26,7 +28,7 @@ def as_sent(published: PublishedEvent) -> PublishedItem:
     if published.schema == "eventgrid":
         return EventGridEvent.from_dict(dict(published.event))
     if published.schema == "cloudevents":
-        return CloudEvent.from_dict(dict(published.event))
+        return decode(published.event)
     return dict(published.event)
 
 
@@ -97,8 +99,13 @@ class _Subscribable:
         self._domain_topic = domain_topic
 
     @property
-    def published(self) -> list[PublishedItem]:
-        """Every event received, in order, in the schema it was sent in."""
+    def published(self) -> list[Any]:
+        """Every event received, in order, in the schema it was sent in: an
+        `EventGridEvent`, a `CloudEvent` or (custom schema) a dict.
+
+        Typed `list[Any]`: the schema is the request's, known only at run time, so
+        `published[0].event_type` and `published[0]["user"]` type-check as written.
+        """
         with self._broker.lock:
             stored = [
                 item
@@ -127,6 +134,7 @@ class _Subscribable:
         runs now when it can (a sync destination, or no event loop running), else at
         the next `deliver_async()`; `validate=False` skips it.
         """
+        name_check("subscribe(name)", name, "guide/webhooks/#the-subscription-view")
         if schema is not None and schema not in SCHEMAS:
             raise UsageError(
                 f"schema must be one of {', '.join(SCHEMAS)}; got {schema!r}. "
@@ -163,6 +171,7 @@ class _Subscribable:
 
     def subscription(self, name: str) -> PushSubscriptionView:
         """The webhook subscription `name`."""
+        name_check("subscription(name)", name, "guide/webhooks/#the-subscription-view")
         with self._broker.lock:
             found = self._topic.subscription_home(self._domain_topic).get(name)
         if found is None:
@@ -215,6 +224,7 @@ class BasicTopicView(_Subscribable, PublishedAssertions):
 
     def topic(self, name: str) -> DomainTopicView:
         """A domain topic (domains only): the events routed to it, and its webhooks."""
+        name_check("topic(name)", name, "guide/basic/#domains")
         if self._topic.kind != "domain":
             raise UsageError(f"{self.host} is a {self.kind}, not a domain.")
         with self._broker.lock:

@@ -10,6 +10,7 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 
 from ._broker import Journal, JournalEntry
+from ._cloudevent import decode as decode_cloudevent
 from ._errors import docs
 from ._wire._schemas import as_cloudevent
 
@@ -109,7 +110,13 @@ class CallList(list[Call]):
 
     @property
     def last(self) -> Call:
-        """The latest call (`IndexError` if there was none)."""
+        """The latest call; `AssertionError` if no call was made."""
+        __tracebackhide__ = True
+        if not self:
+            raise AssertionError(
+                f"No call to give as `last`: expected at least one {self._describe(1)}, "
+                f"got none.\nSee {docs(_CALLS_DOCS)}"
+            )
         return self[-1]
 
     def filter(self, operation: str | None = None, *, status: int | None = None) -> CallList:
@@ -224,7 +231,7 @@ class Scope:
 
 def decode(event: Event) -> CloudEvent[Any]:
     """A stored CloudEvent as an azure-core `CloudEvent`, as a consumer would get it."""
-    return CloudEvent.from_dict(dict(event))
+    return decode_cloudevent(event)
 
 
 def _decode_any(event: Event) -> Any:

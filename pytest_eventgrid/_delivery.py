@@ -16,9 +16,11 @@ from ._broker import Broker, JournalEntry, JournalItem
 from ._broker._basic import BasicTopic
 from ._broker._push import DeliveryAttempt, PendingEvent, PushSubscription
 from ._doors._webhooks import Webhook, send, send_async
+from ._errors import docs
 from ._wire import WireRequest, WireResponse
 from ._wire._basic import resource_id
 from ._wire._push import (
+    WEBHOOK_ORIGIN,
     abuse_protection_accepted,
     abuse_protection_request,
     notification,
@@ -29,6 +31,19 @@ from ._wire._push import (
 from ._wire._schemas import eventgrid_to_cloudevent
 
 Answer = WireResponse | str
+_SHOWN_BODY = 200  # characters of a refused handshake's answer shown
+
+
+class WebhookValidationError(AssertionError):
+    """A webhook failed its validation handshake.
+
+    On the service, the event subscription is then not created. The message names
+    the subscription, the URL the handshake went to, what came back, and what the
+    handshake expects.
+    """
+
+
+WebhookValidationError.__module__ = "pytest_eventgrid"  # its public home
 
 
 @dataclass
@@ -84,9 +99,13 @@ class DeliveryEngine:
         )
 
     def validate_now(self, topic: BasicTopic, subscription: PushSubscription) -> None:
-        """Run the handshake of a new subscription at once, through the sync door."""
+        """Run the handshake of a new subscription at once, through the sync door;
+        `WebhookValidationError` if it fails."""
         job = self.handshake(topic, subscription)
-        self.complete(job, self._send(job))
+        answer = self._send(job)
+        self.complete(job, answer)
+        if subscription.validation == "failed":
+            raise WebhookValidationError(_validation_failures([(job, answer)]))
 
     def _send(self, job: Job) -> Answer:
         try:
@@ -209,8 +228,14 @@ class DeliveryEngine:
         """Yield every due request and take its answer; with `drain`, jump the clock
         through the retry schedule until nothing is pending."""
         attempts: list[DeliveryAttempt] = []
+        failed = []
         for handshake in self._handshakes():
-            self.complete(handshake, (yield handshake))
+            answer = yield handshake
+            self.complete(handshake, answer)
+            if handshake.subscription.validation == "failed":
+                failed.append((handshake, answer))
+        if failed:
+            raise WebhookValidationError(_validation_failures(failed))
         while True:
             jobs = self._due()
             for job in jobs:
@@ -244,3 +269,46 @@ class DeliveryEngine:
                 job = steps.send(await self._send_async(job))
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]
+
+
+def _answer(answer: Answer, origin_header: bool) -> str:
+    """What came back from a handshake, in words."""
+    if isinstance(answer, str):
+        return f"no answer ({answer})"
+    text = f"{answer.status}"
+    if origin_header:
+        headers = {name.lower(): value for name, value in answer.headers.items()}
+        allowed = headers.get("webhook-allowed-origin")
+        if allowed is None:
+            text += ", no WebHook-Allowed-Origin header"
+        else:
+            text += f", WebHook-Allowed-Origin {allowed!r}"
+    body = answer.body.decode("utf-8", "replace")
+    if len(body) > _SHOWN_BODY:
+        body = body[:_SHOWN_BODY] + "…"
+    return f"{text}, body {body!r}" if body else f"{text}, empty body"
+
+
+def _validation_failure(job: Job, answer: Answer) -> str:
+    if job.validation is None:
+        asked = f"OPTIONS request (WebHook-Request-Origin: {WEBHOOK_ORIGIN})"
+        expected = f"200 with WebHook-Allowed-Origin: {WEBHOOK_ORIGIN} (or *)"
+    else:
+        asked = "POST of the SubscriptionValidationEvent"
+        code = job.validation["data"]["validationCode"]  # type: ignore[index]
+        expected = f'200 with {{"validationResponse": "{code}"}}'
+    return (
+        f"  subscription {job.subscription.name!r} (topic {job.topic.name!r}) at "
+        f"{job.request.url}: the {asked} got {_answer(answer, job.validation is None)}; "
+        f"expected {expected}."
+    )
+
+
+def _validation_failures(failed: list[tuple[Job, Answer]]) -> str:
+    lines = "\n".join(_validation_failure(job, answer) for job, answer in failed)
+    return (
+        f"Webhook validation handshake failed:\n{lines}\n"
+        "The service would not create the subscription: it gets no event. Answer the "
+        "handshake, or pass validate=False to subscribe() to skip it. "
+        f"See {docs('guide/webhooks/#the-validation-handshake')}"
+    )

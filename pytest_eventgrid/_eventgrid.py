@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
 from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
 from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
+from . import _checks
 from ._assertions import PublishedAssertions
 from ._basic_views import BasicTopicView
 from ._broker import (
@@ -32,9 +34,15 @@ from ._calls import Scope
 from ._delivery import DeliveryEngine
 from ._doors import AsyncEventGridTransport, EventGridTransport, autojump_for
 from ._doors._autojump import waker
-from ._doors._faults import Fault, FaultedRequest, FaultScript, outcome_from_spec
-from ._errors import UsageError, docs
-from ._report import format_timeline
+from ._doors._faults import (
+    Fault,
+    FaultedRequest,
+    FaultScript,
+    faults_from_specs,
+    outcome_from_spec,
+)
+from ._errors import UsageError, docs, one_of, usage_error
+from ._report import explain_misses, filters_of, format_timeline, timeout_with_timeline
 from ._views import NamespaceView, SubscriptionView, TopicView
 from ._wire import EventGridService
 from .faults import Outcome
@@ -47,6 +55,18 @@ DEFAULT_SUBSCRIPTION = "test-subscription"
 DEFAULT_KEY = "cHl0ZXN0LWV2ZW50Z3JpZC1mYWtlLWtleQ=="
 EVENTGRID_DOMAIN = ".eventgrid.azure.net"
 SCHEMAS = ("eventgrid", "cloudevents", "custom")
+BASIC_KINDS = ("topic", "domain", "partner")
+# The service's naming rules: a namespace name has 3-50 letters, digits and hyphens; a
+# region (the host's second label, before "-1") is letters then digits, as "eastus2".
+NAMESPACE_NAME = re.compile(r"[A-Za-z0-9-]{3,50}")
+REGION_NAME = re.compile(r"[A-Za-z]+[0-9]*")
+MARKER_DOCS = "guide/#the-marker"
+TOPOLOGY_DOCS = "guide/#topology"
+BASIC_DOCS = "guide/basic/#topics-domains-and-partner-namespaces"
+HOSTS_DOCS = "guide/intercepting/#hosts"
+DELIVER_DOCS = "guide/webhooks/#delivering"
+SEEDING_DOCS = "guide/factories/#seeding"
+UNTIL_DOCS = "guide/#until"
 
 
 FAULT_OPTIONS = ("topic", "subscription", "times", "probability", "optional")
@@ -68,6 +88,10 @@ class Default(enum.Enum):
 DEFAULT = Default.DEFAULT
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _with_default_transport(kwargs: dict[str, Any], door: Callable[[], Any]) -> dict[str, Any]:
     """The client arguments, with the fake's door unless the caller gave a transport."""
     return kwargs if "transport" in kwargs else {**kwargs, "transport": door()}
@@ -75,10 +99,136 @@ def _with_default_transport(kwargs: dict[str, Any], door: Callable[[], Any]) -> 
 
 def host_of(value: str) -> str:
     """The lower-case host of a host name or URL (no port, no path)."""
-    hostname = urlsplit(value if "://" in value else f"https://{value}").hostname
+    if not isinstance(value, str):
+        raise usage_error("host", value, "a host name or a URL, as a string", HOSTS_DOCS)
+    try:
+        hostname = urlsplit(value if "://" in value else f"https://{value}").hostname
+    except ValueError:
+        hostname = None
     if not hostname:
-        raise UsageError(f"{value!r} is not a host name or URL.")
+        raise usage_error("host", value, "a host name or a URL", HOSTS_DOCS)
     return hostname.lower()
+
+
+def _checked_namespace(namespace: object) -> str:
+    if not isinstance(namespace, str) or not NAMESPACE_NAME.fullmatch(namespace):
+        raise usage_error(
+            "namespace",
+            namespace,
+            "a namespace name, as the service allows: 3 to 50 letters, digits and hyphens "
+            "(the first label of the endpoint, not a URL)",
+            MARKER_DOCS,
+        )
+    return namespace
+
+
+def _checked_region(region: object) -> str:
+    if not isinstance(region, str) or not REGION_NAME.fullmatch(region):
+        raise usage_error(
+            "region", region, "an Azure region name such as 'westus' or 'eastus2'", MARKER_DOCS
+        )
+    return region
+
+
+def _checked_key(key: object) -> str | None:
+    if key is not None and (not isinstance(key, str) or not key):
+        raise usage_error(
+            "key", key, "an access key (a non-empty string), or None to accept any key", MARKER_DOCS
+        )
+    return key
+
+
+def _checked_topology(topics: object) -> dict[str, Mapping[str, Any]]:
+    """`topics=`, checked: topic names to subscription names or subscription settings."""
+    expected = (
+        'a mapping of topic name to a list of subscription names, such as {"orders": '
+        '["billing"]}, or to a mapping of subscription name to settings'
+    )
+    if topics is None:
+        return {}
+    if not isinstance(topics, Mapping):
+        raise usage_error("topics", topics, expected, TOPOLOGY_DOCS)
+    topology: dict[str, Mapping[str, Any]] = {}
+    for topic, subscriptions in topics.items():
+        _checks.name("topics= topic name", topic, TOPOLOGY_DOCS)
+        where = f"topics={{{topic!r}: ...}}"
+        if not isinstance(subscriptions, Mapping):
+            if isinstance(subscriptions, str | bytes) or not isinstance(subscriptions, Iterable):
+                raise usage_error(
+                    where,
+                    subscriptions,
+                    "a list of subscription names, or a mapping of name to settings",
+                    TOPOLOGY_DOCS,
+                )
+            subscriptions = dict.fromkeys(subscriptions)
+        for name, settings in subscriptions.items():
+            _checks.name(f"{where} subscription name", name, TOPOLOGY_DOCS)
+            if settings is not None and not isinstance(settings, Mapping):
+                raise usage_error(
+                    f"topics={{{topic!r}: {{{name!r}: ...}}}}",
+                    settings,
+                    "a mapping of subscription settings ({'lock_duration': 120}), or None",
+                    TOPOLOGY_DOCS,
+                )
+        topology[topic] = subscriptions
+    return topology
+
+
+def _checked_basic_topics(basic_topics: object) -> dict[str, Any]:
+    """`basic_topics=`, checked: names to a schema, None, or {"kind", "schema"}."""
+    if basic_topics is None:
+        return {}
+    if not isinstance(basic_topics, Mapping):
+        raise usage_error(
+            "basic_topics",
+            basic_topics,
+            'a mapping of topic name to a schema, None, or {"kind": ..., "schema": ...}, '
+            'such as {"orders": "cloudevents"}',
+            BASIC_DOCS,
+        )
+    for name, declaration in basic_topics.items():
+        _checks.name("basic_topics= topic name", name, BASIC_DOCS)
+        if declaration is None or isinstance(declaration, str):
+            continue
+        unknown = (
+            sorted(set(map(str, declaration)) - {"kind", "schema"})
+            if isinstance(declaration, Mapping)
+            else None
+        )
+        if (
+            unknown is None
+            or unknown
+            or not isinstance(declaration, Mapping)
+            or declaration.get("kind", "topic") not in BASIC_KINDS
+        ):
+            raise usage_error(
+                f"basic_topics={{{name!r}: ...}}",
+                declaration,
+                f"a schema name ({', '.join(SCHEMAS)}), None, or a mapping with `schema` and "
+                f"`kind` ({', '.join(BASIC_KINDS)})",
+                BASIC_DOCS,
+            )
+    return dict(basic_topics)
+
+
+def _checked_chaos(chaos: object) -> dict[str, Any] | None:
+    """`chaos=`: None or False (calm), True (the default mix), or `chaos()` settings."""
+    if chaos is None or chaos is False:
+        return None
+    if chaos is True:
+        return dict(DEFAULT_CHAOS)
+    if not isinstance(chaos, Mapping):
+        raise usage_error(
+            "chaos",
+            chaos,
+            "True (the default mix), or a mapping of chaos() settings",
+            "guide/failures/#chaos",
+        )
+    return checked_settings(chaos)
+
+
+def _checked_client_name(helper: str, argument: str, value: object) -> str | None:
+    return _checks.optional_name(f"{helper}({argument})", value, "guide/#fixtures")
 
 
 Topology = Mapping[str, Iterable[str] | Mapping[str, Mapping[str, Any]]]
@@ -141,6 +291,17 @@ class EventGrid(PublishedAssertions):
         seed: int | str = 0,
         start: datetime | None = None,
     ) -> None:
+        namespace = _checked_namespace(namespace)
+        region = _checked_region(region)
+        topic = _checks.optional_name("topic", topic, MARKER_DOCS)
+        subscription = _checks.optional_name("subscription", subscription, MARKER_DOCS)
+        topology = _checked_topology(topics)
+        declarations = _checked_basic_topics(basic_topics)
+        fault_specs = faults_from_specs(faults) if faults is not None else []
+        chaos_settings = _checked_chaos(chaos)
+        key = _checked_key(key)
+        auto_create = _checks.flag("auto_create", auto_create, MARKER_DOCS)
+        seed = _checks.seed("seed", seed, SEEDING_DOCS)
         self.clock = Clock(start=start, autojump=autojump)
         self._broker = Broker(self.clock, IdGenerator(seed), seed)
         self._key = key
@@ -163,24 +324,17 @@ class EventGrid(PublishedAssertions):
         self._default = self._namespace(self.host)
         self.default_topic = topic or DEFAULT_TOPIC
         self.default_subscription = subscription or DEFAULT_SUBSCRIPTION
-        if topics is None or topic is not None or subscription is not None:
-            self.subscription()
-        for topic_name, subscriptions in (topics or {}).items():
+        # The default subscription exists whatever else `topics=` declares.
+        self.subscription()
+        for topic_name, subscriptions in topology.items():
             self._declare(topic_name, subscriptions)
-        for name, declaration in (basic_topics or {}).items():
+        for name, declaration in declarations.items():
             self._declare_basic(name, declaration)
-        for spec in faults or ():
-            options = {key: spec[key] for key in FAULT_OPTIONS if key in spec}
+        for spec in fault_specs:
+            options = {option: spec[option] for option in FAULT_OPTIONS if option in spec}
             self.fail(spec.get("operation"), outcome_from_spec(spec), **options)
-        if chaos is not None and chaos is not False:
-            if chaos is True:
-                chaos = DEFAULT_CHAOS
-            if not isinstance(chaos, Mapping):
-                raise UsageError(
-                    f"chaos= takes True (the default mix) or a mapping of chaos() settings; "
-                    f"got {chaos!r}. See {docs('guide/failures/#chaos')}"
-                )
-            self.chaos(**checked_settings(chaos))
+        if chaos_settings is not None:
+            self.chaos(**chaos_settings)
 
     # -- topology ------------------------------------------------------------------------
 
@@ -189,29 +343,65 @@ class EventGrid(PublishedAssertions):
             host, auto_create=self._auto_create, key=self._key, defaults=self._defaults
         )
 
-    def _resolve(self, host: str) -> Namespace | None:
+    def _resolve(self, host: str, create: bool = True) -> Namespace | None:
+        """The namespace behind `host`; None for a host the fake does not serve.
+
+        A new `*.eventgrid.azure.net` host becomes a namespace when `create` (and
+        `auto_create`). The wire asks without `create`: it gets a namespace the broker
+        does not hold yet, and adopts it only when a request to it is served, so a
+        refused request creates nothing.
+        """
         with self._broker.lock:
             known = self._broker.namespaces.get(host)
         if known is not None:
             return known
+        if create:
+            self._refuse_basic(host)
         if not host.endswith(EVENTGRID_DOMAIN):
             return None
-        if self._auto_create:
+        if self._auto_create and create:
             return self._namespace(host)
-        # Nothing is created for a host nobody declared: it has no topics, so every
-        # request gets the service's 404.
-        return Namespace(host, self._broker, auto_create=False, key=self._key)
+        # Without auto_create, a host nobody declared has no topics: every request gets
+        # the service's 404.
+        return Namespace(
+            host,
+            self._broker,
+            auto_create=self._auto_create,
+            key=self._key,
+            defaults=self._defaults,
+        )
+
+    def _refuse_basic(self, host: str) -> None:
+        """A `UsageError` if `host` is a Basic topic's: it cannot be a namespace too."""
+        with self._broker.lock:
+            basic = self._broker.basic_topics.get(host)
+        if basic is not None:
+            raise UsageError(
+                f"{host} is a Basic {basic.kind} already; it cannot also be a namespace. "
+                f"See {docs('guide/basic/#topics-domains-and-partner-namespaces')}"
+            )
 
     def _resolve_basic(self, host: str, create: bool) -> BasicTopic | None:
+        """The Basic topic behind `host`. With `create` (a Basic publish), a new host
+        that is no namespace gives a custom topic the broker does not hold yet: the
+        wire adopts it when the publish is served."""
         with self._broker.lock:
             known = self._broker.basic_topics.get(host)
             if known is not None or not create or not self._auto_create:
                 return known
-            return self._basic(host, "topic", None) if self.serves(host) else None
+            if host in self._broker.namespaces or not self.serves(host):
+                return None
+            return BasicTopic(host, kind="topic", key=self._key)
 
     def _basic(self, host: str, kind: str | None, schema: str | None) -> BasicTopic:
         """The Basic topic of `host`, created as `kind` (default "topic") if new."""
         with self._broker.lock:
+            if host in self._broker.namespaces:
+                raise UsageError(
+                    f"{host} is a namespace already; it cannot also be a Basic "
+                    f"{kind or 'topic'}. "
+                    f"See {docs('guide/basic/#topics-domains-and-partner-namespaces')}"
+                )
             topic = self._broker.basic_topics.get(host)
             if topic is None:
                 topic = self._broker.basic_topics[host] = BasicTopic(
@@ -240,9 +430,13 @@ class EventGrid(PublishedAssertions):
     def add_host(self, host: str) -> NamespaceView:
         """Serve `host` too (a custom domain, say), as a namespace of its own.
 
-        `host` may be a host name or a URL (`https://events.contoso.com`).
+        `host` may be a host name or a URL (`https://events.contoso.com`); not the
+        host of a Basic topic, domain or partner namespace.
         """
-        return NamespaceView(self._namespace(host_of(host)))
+        host = host_of(host)
+        with self._broker.lock:  # no Basic topic may take the host in between
+            self._refuse_basic(host)
+            return NamespaceView(self._namespace(host))
 
     def namespace(self, host: str | None = None) -> NamespaceView:
         """The namespace behind `host` (default: this fake's own `endpoint`).
@@ -265,11 +459,6 @@ class EventGrid(PublishedAssertions):
         self, topic: str, subscriptions: Iterable[str] | Mapping[str, Mapping[str, Any]]
     ) -> None:
         view = self.topic(topic)
-        if isinstance(subscriptions, str):
-            raise UsageError(
-                f"topics={{{topic!r}: {subscriptions!r}}}: give a list of subscription names "
-                f"or a mapping of name to settings. See {docs('guide/#topology')}"
-            )
         if isinstance(subscriptions, Mapping):
             for name, settings in subscriptions.items():
                 view.subscription(name, **dict(settings or {}))
@@ -281,24 +470,19 @@ class EventGrid(PublishedAssertions):
         if declaration is None or isinstance(declaration, str):
             self._basic_view(name, "topic", declaration)
             return
-        unknown = sorted(set(declaration) - {"kind", "schema"})
-        if unknown or declaration.get("kind", "topic") not in ("topic", "domain", "partner"):
-            raise UsageError(
-                f"basic_topics={{{name!r}: {dict(declaration)!r}}}: give a schema name, or a "
-                "mapping with `schema` (eventgrid, cloudevents, custom) and `kind` (topic, "
-                "domain, partner). "
-                f"See {docs('guide/basic/#topics-domains-and-partner-namespaces')}"
-            )
         self._basic_view(name, declaration.get("kind", "topic"), declaration.get("schema"))
 
     def topic(self, name: str) -> TopicView:
         """The topic `name` of this fake's own namespace, created if new."""
+        _checks.name("topic(name)", name, TOPOLOGY_DOCS)
         return NamespaceView(self._default).topic(name)
 
     def subscription(
         self, name: str | None = None, *, topic: str | None = None
     ) -> SubscriptionView:
         """Shortcut for `topic(topic).subscription(name)`, with the defaults."""
+        _checks.optional_name("subscription(name)", name, TOPOLOGY_DOCS)
+        _checks.optional_name("subscription(topic=)", topic, TOPOLOGY_DOCS)
         return self.topic(topic or self.default_topic).subscription(
             name or self.default_subscription
         )
@@ -310,11 +494,13 @@ class EventGrid(PublishedAssertions):
             return host_of(name)
         return f"{name}.{self.region}-1{EVENTGRID_DOMAIN}".lower()
 
-    def _basic_view(self, name: str, kind: str | None, schema: str | None) -> BasicTopicView:
+    def _basic_view(
+        self, name: str, kind: str | None, schema: str | None, helper: str = "basic_topics"
+    ) -> BasicTopicView:
+        _checks.name(f"{helper}(name)", name, BASIC_DOCS)
         if schema is not None and schema not in SCHEMAS:
-            raise UsageError(
-                f"schema must be one of {', '.join(SCHEMAS)}; got {schema!r}. "
-                f"See {docs('guide/basic/#schemas')}"
+            raise usage_error(
+                f"{helper}(schema=)", schema, one_of(SCHEMAS, schema), "guide/basic/#schemas"
             )
         topic = self._basic(self._basic_host(name), kind, schema)
         return BasicTopicView(self._broker, topic, self._deliveries)
@@ -326,16 +512,16 @@ class EventGrid(PublishedAssertions):
         fixes the input schema ("eventgrid", "cloudevents" or "custom"); by default
         each request's content type decides, EventGridEvent for `application/json`.
         """
-        return self._basic_view(name, "topic", schema)
+        return self._basic_view(name, "topic", schema, "basic_topic")
 
     def domain(self, name: str, *, schema: str | None = None) -> BasicTopicView:
         """The Event Grid domain `name`; `.topic(t)` gives one of its domain topics."""
-        return self._basic_view(name, "domain", schema)
+        return self._basic_view(name, "domain", schema, "domain")
 
     def partner_namespace(self, name: str, *, schema: str | None = None) -> BasicTopicView:
         """The partner namespace `name`; publishers may name a channel
         (`channel_name=`, the `aeg-channel-name` header)."""
-        return self._basic_view(name, "partner", schema)
+        return self._basic_view(name, "partner", schema, "partner_namespace")
 
     def basic_publisher(self, topic: str, **kwargs: Any) -> EventGridPublisherClient:
         """A sync Basic `EventGridPublisherClient` for `topic` (a name, host or URL of a
@@ -344,13 +530,13 @@ class EventGrid(PublishedAssertions):
         The SDK's sync Basic client ignores `transport=`; it reaches the fake through
         interception, which is active while the fake is.
         """
-        endpoint = self._basic_view(topic, None, None).endpoint
+        endpoint = self._basic_view(topic, None, None, "basic_publisher").endpoint
         return EventGridPublisherClient(endpoint, self.credential, **kwargs)
 
     def aio_basic_publisher(self, topic: str, **kwargs: Any) -> AioEventGridPublisherClient:
         """An async Basic `azure.eventgrid.aio.EventGridPublisherClient` for `topic`."""
         return AioEventGridPublisherClient(
-            self._basic_view(topic, None, None).endpoint,
+            self._basic_view(topic, None, None, "aio_basic_publisher").endpoint,
             self.credential,
             **_with_default_transport(kwargs, self.async_transport),
         )
@@ -363,10 +549,11 @@ class EventGrid(PublishedAssertions):
         `deliver_async()` from async code (it is the one that can call ASGI apps
         there).
         """
-        return self._deliveries.deliver(drain=drain)
+        return self._deliveries.deliver(drain=_checks.flag("deliver(drain=)", drain, DELIVER_DOCS))
 
     async def deliver_async(self, *, drain: bool = False) -> list[DeliveryAttempt]:
         """The async twin of `deliver()`; every kind of destination works."""
+        drain = _checks.flag("deliver_async(drain=)", drain, DELIVER_DOCS)
         return await self._deliveries.deliver_async(drain=drain)
 
     @property
@@ -391,6 +578,7 @@ class EventGrid(PublishedAssertions):
 
     def publisher(self, topic: str | None = None, **kwargs: Any) -> EventGridPublisherClient:
         """A sync `EventGridPublisherClient` for a namespace topic of this fake."""
+        _checked_client_name("publisher", "topic", topic)
         return EventGridPublisherClient(
             self.endpoint,
             self.credential,
@@ -402,6 +590,8 @@ class EventGrid(PublishedAssertions):
         self, topic: str | None = None, subscription: str | None = None, **kwargs: Any
     ) -> EventGridConsumerClient:
         """A sync `EventGridConsumerClient` for a subscription of this fake."""
+        _checked_client_name("consumer", "topic", topic)
+        _checked_client_name("consumer", "subscription", subscription)
         return EventGridConsumerClient(
             self.endpoint,
             self.credential,
@@ -412,6 +602,7 @@ class EventGrid(PublishedAssertions):
 
     def aio_publisher(self, topic: str | None = None, **kwargs: Any) -> AioEventGridPublisherClient:
         """An `azure.eventgrid.aio.EventGridPublisherClient` for a namespace topic."""
+        _checked_client_name("aio_publisher", "topic", topic)
         return AioEventGridPublisherClient(
             self.endpoint,
             self.credential,
@@ -423,6 +614,8 @@ class EventGrid(PublishedAssertions):
         self, topic: str | None = None, subscription: str | None = None, **kwargs: Any
     ) -> AioEventGridConsumerClient:
         """An `azure.eventgrid.aio.EventGridConsumerClient` for a subscription."""
+        _checked_client_name("aio_consumer", "topic", topic)
+        _checked_client_name("aio_consumer", "subscription", subscription)
         return AioEventGridConsumerClient(
             self.endpoint,
             self.credential,
@@ -466,15 +659,15 @@ class EventGrid(PublishedAssertions):
         elif isinstance(outcome, list | tuple):
             outcomes = tuple(outcome)
         else:
-            raise UsageError(
-                f"fail() takes an outcome made by pytest_eventgrid.faults (or a list of them); "
-                f"got {outcome!r}. For a status, write faults.status({outcome!r}). "
-                f"See {docs('guide/failures/#outcomes')}"
+            hint = f" (for a status, write faults.status({outcome!r}))" if _is_int(outcome) else ""
+            raise usage_error(
+                "fail(outcome)",
+                outcome,
+                f"an outcome made by pytest_eventgrid.faults, or a list of them{hint}",
+                "guide/failures/#outcomes",
             )
         if times is DEFAULT:
             times = None if probability is not None else max(len(outcomes), 1)
-        if probability is not None and not 0.0 < probability <= 1.0:
-            raise UsageError(f"fail() takes a probability in (0, 1]; got {probability!r}.")
         fault = Fault(
             operation,
             outcomes,
@@ -545,25 +738,58 @@ class EventGrid(PublishedAssertions):
         return Scope(self._broker.journal)
 
     def format_timeline(self) -> str:
-        """The timeline as text, as the pytest failure report shows it."""
-        return format_timeline(self._broker.journal.entries())
+        """The timeline as text, as the pytest failure report shows it; then, in words,
+        the publishes that reached no subscription and the subscriptions received from
+        but given nothing, with the topics they may have been meant for."""
+        entries = self._broker.journal.entries()
+        misses = explain_misses(entries, filters_of(self._broker), home=self.host)
+        return "\n".join([format_timeline(entries), *misses])
 
-    async def until(self, condition: Callable[[], bool], *, timeout: float = 3600.0) -> None:
-        """Wait until `condition()` is true, checking after every operation.
+    def until(
+        self, condition: Callable[[], bool], *, timeout: float | timedelta = 3600.0
+    ) -> Coroutine[Any, Any, None]:
+        """Wait until `condition()` is true, checking after every operation: `await
+        eventgrid.until(condition)`.
 
         Other tasks keep running meanwhile (a consumer loop, say). `timeout` is in
-        virtual seconds: when every task is waiting, the clock jumps, so a condition
-        that never comes true fails fast with `TimeoutError`. With `autojump=False`
-        the clock does not jump, and `timeout` counts real seconds instead.
+        virtual seconds (a number or a `timedelta`): when every task is waiting, the
+        clock jumps, so a condition that never comes true fails fast with
+        `TimeoutError`. With `autojump=False` the clock does not jump, and `timeout`
+        counts real seconds instead. The arguments are checked at the call.
         """
+        return self._wait("until", condition, timeout)
+
+    def until_settled(
+        self,
+        subscription: str | None = None,
+        *,
+        topic: str | None = None,
+        timeout: float | timedelta = 3600.0,
+    ) -> Coroutine[Any, Any, None]:
+        """Wait until the subscription (default: the default one) holds no event that is
+        available, delayed or locked: every event was settled. Await it, as `until()`."""
+        view = self.subscription(subscription, topic=topic)
+        return self._wait(
+            "until_settled",
+            lambda: not (view.available or view.delayed or view.locked),
+            timeout,
+        )
+
+    def _wait(self, helper: str, condition: object, timeout: object) -> Coroutine[Any, Any, None]:
+        """The checked coroutine behind `until()` and `until_settled()`."""
+        checked = _checks.function(f"{helper}(condition)", condition, UNTIL_DOCS)
+        seconds = _checks.seconds(f"{helper}(timeout=)", timeout, UNTIL_DOCS)
+        return self._until(checked, seconds)
+
+    async def _until(self, condition: Callable[[], object], timeout: float) -> None:
         loop = asyncio.get_running_loop()
         deadline = self.clock.now() + timeout
         coordinator = autojump_for(self.clock, loop)
         while not condition():
             if self.clock.now() >= deadline:
-                raise TimeoutError(
-                    f"The condition was still false after {timeout:g} virtual seconds.\n"
-                    f"{self.format_timeline()}"
+                raise timeout_with_timeline(
+                    f"The condition was still false after {timeout:g} virtual seconds.",
+                    self.format_timeline(),
                 )
             woken = loop.create_future()
             wake = waker(loop, woken)
@@ -579,16 +805,6 @@ class EventGrid(PublishedAssertions):
                     await asyncio.wait_for(woken, timeout)
             finally:
                 self._broker.journal.remove_listener(on_entry)
-
-    async def until_settled(
-        self, subscription: str | None = None, *, topic: str | None = None, timeout: float = 3600.0
-    ) -> None:
-        """Wait until the subscription (default: the default one) holds no event that is
-        available, delayed or locked: every event was settled."""
-        view = self.subscription(subscription, topic=topic)
-        await self.until(
-            lambda: not (view.available or view.delayed or view.locked), timeout=timeout
-        )
 
     def __repr__(self) -> str:
         return f"<EventGrid {self.endpoint} t={self.clock.now():g}s>"

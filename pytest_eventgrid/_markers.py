@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pytest
 
-from ._errors import UsageError, docs
+from . import _checks
+from ._doors._recorder import RECORD_MODES
+from ._errors import UsageError, did_you_mean, docs, one_of, usage_error
+from ._mock import checked_intercept
+
+MARKER_DOCS = "guide/#the-marker"
+CASSETTES_DOCS = "guide/playback/#cassettes-in-tests"
+RECORD_MODES_DOCS = "guide/playback/#record-modes"
 
 MARKER = "eventgrid"
 MARKER_KEYS = (
@@ -18,6 +26,7 @@ MARKER_KEYS = (
     "chaos",
     "dead_letter",
     "faults",
+    "intercept",
     "key",
     "lock_duration",
     "max_delivery_count",
@@ -34,7 +43,7 @@ MARKER_SIGNATURE = (
     "eventgrid(topic='test-topic', subscription='test-subscription', topics=None, "
     "basic_topics=None, faults=None, chaos=None, cassette=None, record_mode=None, "
     "lock_duration=60, max_delivery_count=10, time_to_live=604800, dead_letter=True, "
-    "key=None, auto_create=True, autojump=True, namespace='test-namespace', "
+    "key=None, auto_create=True, autojump=True, intercept=True, namespace='test-namespace', "
     "region='westus', seed=None): configure the fake Event Grid of this test "
     "(seed: by default from the test's node id, or --eventgrid-seed). "
     f"See {docs('guide/#the-marker')}"
@@ -42,20 +51,72 @@ MARKER_SIGNATURE = (
 
 
 def marker_settings(markers: Iterable[pytest.Mark]) -> dict[str, Any]:
-    """Merge the markers, closest (first) winning, and check their keys."""
+    """Merge the markers, closest (first) winning, and check their keys and values."""
     __tracebackhide__ = True
     merged: dict[str, Any] = {}
     for mark in reversed(list(markers)):
         if mark.args:
-            raise UsageError(
-                f"@pytest.mark.{MARKER} takes keyword arguments only, got {mark.args!r}. "
-                f"Allowed keys: {', '.join(MARKER_KEYS)}. See {docs('guide/#the-marker')}"
+            raise usage_error(
+                f"@pytest.mark.{MARKER} positional arguments",
+                mark.args,
+                f"keyword arguments only, of {', '.join(MARKER_KEYS)}",
+                MARKER_DOCS,
             )
         unknown = sorted(set(mark.kwargs) - set(MARKER_KEYS))
         if unknown:
-            raise UsageError(
-                f"Unknown @pytest.mark.{MARKER} key(s): {', '.join(unknown)}. "
-                f"Allowed keys: {', '.join(MARKER_KEYS)}. See {docs('guide/#the-marker')}"
+            raise usage_error(
+                f"@pytest.mark.{MARKER} key(s)",
+                unknown,
+                f"only the marker's keys: {', '.join(MARKER_KEYS)}"
+                + did_you_mean(unknown[0], MARKER_KEYS),
+                MARKER_DOCS,
             )
         merged.update(mark.kwargs)
+    check_marker_values(merged)
     return merged
+
+
+def check_marker_values(settings: Mapping[str, Any]) -> None:
+    """Check the merged settings as `EventGrid(**settings)` and the cassette do, and say
+    that the marker holds the mistake."""
+    __tracebackhide__ = True
+    try:
+        _check_cassette_keys(settings)
+        if "intercept" in settings:
+            checked_intercept(settings["intercept"])
+        _check_library_keys(settings)
+    except UsageError as error:
+        raise UsageError(f"@pytest.mark.{MARKER}(...): {error}") from None
+
+
+def _check_cassette_keys(settings: Mapping[str, Any]) -> None:
+    cassette = settings.get("cassette")
+    if not (
+        cassette is None or isinstance(cassette, bool) or (isinstance(cassette, str) and cassette)
+    ):
+        raise usage_error(
+            "cassette",
+            cassette,
+            "a cassette name, or True to name it after the test",
+            CASSETTES_DOCS,
+        )
+    mode = settings.get("record_mode")
+    if mode is not None and mode not in RECORD_MODES:
+        raise usage_error("record_mode", mode, one_of(RECORD_MODES, mode), RECORD_MODES_DOCS)
+    seed = settings.get("seed")
+    if seed is not None:
+        _checks.seed("seed", seed, "guide/factories/#seeding")
+
+
+def _check_library_keys(settings: Mapping[str, Any]) -> None:
+    """Build a throwaway `EventGrid` from the settings: the library's own checks apply."""
+    from ._eventgrid import EventGrid  # the library sits above this module's users
+
+    accepted = inspect.signature(EventGrid).parameters
+    EventGrid(
+        **{
+            key: value
+            for key, value in settings.items()
+            if key in accepted and not (key == "seed" and value is None)
+        }
+    )

@@ -8,38 +8,61 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
-from ._doors import activate, deactivate
+from ._doors import activate, active_targets, deactivate
+from ._errors import UsageError, docs
 from ._eventgrid import EventGrid
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def checked_intercept(intercept: object) -> bool:
+    """`intercept=` (of `mock_eventgrid()` and the marker): True or False."""
+    if not isinstance(intercept, bool):
+        raise UsageError(
+            f"intercept= takes True (intercept every client) or False (only clients "
+            f"wired to the fake); got {intercept!r}. "
+            f"See {docs('guide/intercepting/#opting-out')}"
+        )
+    return intercept
 
 
 class MockEventGrid:
     """A context manager and decorator that runs code against a fresh `EventGrid`.
 
     While it is active, every azure-core request (and every raw `httpx` request) for
-    an Event Grid host reaches the fake, whichever client sends it.
+    an Event Grid host from this thread and context reaches the fake, whichever client
+    sends it; so do requests from a thread with no fake of its own, while this is the
+    only fake active (see the guide's "Threads and tasks"). With `intercept=False`,
+    nothing is intercepted: only clients wired to the fake explicitly
+    (`eventgrid.transport()`, `eventgrid.publisher()`, ...) reach it.
 
     Use `with mock_eventgrid(**settings) as eventgrid:`, `async with`, or decorate a
     function (sync or async) with `@mock_eventgrid(**settings)`. Each entry builds a
-    new `EventGrid` from the settings, so uses never share state.
+    new `EventGrid` from the settings, so uses never share state, even from several
+    threads at once.
     """
 
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, *, intercept: bool = True, **settings: Any) -> None:
+        self._intercept = checked_intercept(intercept)
         self._settings = settings
-        self._active: list[EventGrid] = []
+        self._started: list[EventGrid] = []
 
     def start(self) -> EventGrid:
         """Build and activate a fresh fake; `stop()` ends it."""
         eventgrid = EventGrid(**self._settings)
-        self._active.append(eventgrid)
-        activate(eventgrid)
+        self._started.append(eventgrid)
+        activate(eventgrid, intercepts=self._intercept)
         return eventgrid
 
     def stop(self) -> None:
-        """End the innermost active fake."""
-        if self._active:
-            deactivate(self._active.pop())
+        """End the innermost fake this object started in this context (else the newest
+        one it started anywhere); a no-op when none is active."""
+        if not self._started:
+            return
+        mine = [fake for fake in active_targets() if any(fake is s for s in self._started)]
+        ended = mine[-1] if mine else self._started[-1]
+        self._started = [fake for fake in self._started if fake is not ended]
+        deactivate(ended)
 
     def __enter__(self) -> EventGrid:
         return self.start()
@@ -81,13 +104,14 @@ class MockEventGrid:
         return cast(F, run)
 
 
-def mock_eventgrid(**settings: Any) -> MockEventGrid:
+def mock_eventgrid(*, intercept: bool = True, **settings: Any) -> MockEventGrid:
     """A fake Event Grid as a context manager or decorator, outside pytest too.
 
-    Takes the same settings as `EventGrid`:
+    Takes the same settings as `EventGrid`, and `intercept=False` to leave clients
+    that were not wired to the fake alone (see `MockEventGrid`):
 
         with mock_eventgrid(topic="orders", subscription="billing") as eventgrid:
             with eventgrid.publisher() as publisher:
                 publisher.send(CloudEvent(source="shop", type="Order.Created", data={}))
     """
-    return MockEventGrid(**settings)
+    return MockEventGrid(intercept=intercept, **settings)

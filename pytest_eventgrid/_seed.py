@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ._markers import MARKER, marker_settings
+from ._report import timeline_shown
 
 if TYPE_CHECKING:
     from ._eventgrid import EventGrid
@@ -43,11 +44,21 @@ def seed_for(item: pytest.Item) -> Seed:
     return item.stash[SEED]
 
 
-def report_section(seed: Seed, eventgrid: EventGrid | None) -> str:
+def report_section(
+    seed: Seed, eventgrid: EventGrid | None, error: BaseException | None = None
+) -> str:
     """The "eventgrid timeline" report section: how to get the same ids and data
-    again, and what the fake did (if the test used it)."""
+    again, and what the fake did (if the test used it).
+
+    When the test's `error` (an `until()` timeout) shows the timeline already, and the
+    fake did nothing since, the section says so instead of printing it again.
+    """
     again = shlex.quote(f"--eventgrid-seed={seed}")
     lines = [f"seed: {seed!r} (run again with {again} for the same ids and data)"]
     if eventgrid is not None:
-        lines.append(eventgrid.format_timeline())
+        timeline = eventgrid.format_timeline()
+        if timeline_shown(error, timeline):
+            lines.append("timeline: in the TimeoutError above (the fake did nothing since)")
+        else:
+            lines.append(timeline)
     return "\n".join(lines)

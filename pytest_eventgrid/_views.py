@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from azure.core.messaging import CloudEvent
 
 from ._assertions import PublishedAssertions, SubscriptionAssertions
 from ._broker import Namespace, Snapshot, State, SubscriptionQueue, SubscriptionSettings
 from ._calls import Scope
+from ._checks import name as name_check
+from ._cloudevent import decode, decode_as
 
 
 class SubscriptionEvent(CloudEvent):  # type: ignore[type-arg]
@@ -37,7 +39,7 @@ class SubscriptionEvent(CloudEvent):  # type: ignore[type-arg]
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> SubscriptionEvent:
-        event = cast(SubscriptionEvent, cls.from_dict(dict(snapshot.event)))
+        event = decode_as(cls, snapshot.event)
         event.delivery_count = snapshot.delivery_count
         event.state = snapshot.state.value
         event.lock_token = snapshot.lock_token
@@ -177,7 +179,7 @@ class TopicView(PublishedAssertions):
         """Every event published to the topic, in order, as the service stored it."""
         with self._namespace.broker.lock:
             stored = list(self._namespace.topic(self.name).published)
-        return [CloudEvent.from_dict(dict(event)) for event in stored]
+        return [decode(event) for event in stored]
 
     def subscription(self, name: str, **settings: Any) -> SubscriptionView:
         """The queue subscription `name`, created with `settings` if it is new.
@@ -185,6 +187,7 @@ class TopicView(PublishedAssertions):
         A subscription sees only the events published after it was created.
         Settings given for an existing subscription update it.
         """
+        name_check("subscription(name)", name, "guide/#views")
         namespace = self._namespace
         with namespace.broker.lock:
             existing = namespace.topic(self.name).subscriptions.get(name)
@@ -218,6 +221,7 @@ class NamespaceView:
 
     def topic(self, name: str) -> TopicView:
         """The topic `name`, created if it does not exist yet."""
+        name_check("topic(name)", name, "guide/#views")
         with self._namespace.broker.lock:
             self._namespace.topic(name)
         return TopicView(self._namespace, name)

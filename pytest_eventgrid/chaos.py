@@ -25,8 +25,9 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import _checks
 from ._broker._chaos import checked_settings
-from ._errors import docs
+from ._errors import docs, usage_error
 from ._eventgrid import DEFAULT_CHAOS, EventGrid
 from ._mock import mock_eventgrid
 
@@ -34,6 +35,7 @@ __all__ = ["DEFAULT_CHAOS", "ChaosReport", "check_idempotency", "check_idempoten
 
 
 Effects = list[Any]
+CHAOS_DOCS = "guide/failures/#proving-a-consumer-idempotent"
 Scenario = Callable[[EventGrid, Effects], Awaitable[None] | None]
 
 
@@ -185,10 +187,20 @@ def _duplicates(eventgrid: EventGrid) -> int:
 class _Comparison:
     """The two runs of one check: a fresh fake each, calm then chaotic."""
 
-    def __init__(self, chaos: Mapping[str, Any] | None, seed: int | str, settings: Any) -> None:
-        # Checked before the calm run, so a typo fails before the scenario runs at all.
+    def __init__(
+        self, scenario: object, chaos: Mapping[str, Any] | None, seed: int | str, settings: Any
+    ) -> None:
+        # Checked before the calm run, so a mistake fails before the scenario runs at all.
+        _checks.function("check_idempotency(scenario)", scenario, CHAOS_DOCS)
+        if chaos is not None and not isinstance(chaos, Mapping):
+            raise usage_error(
+                "check_idempotency(chaos=)",
+                chaos,
+                "a mapping of chaos() settings, or None for DEFAULT_CHAOS",
+                CHAOS_DOCS,
+            )
         self.chaos = checked_settings(DEFAULT_CHAOS if chaos is None else chaos)
-        self.seed = seed
+        self.seed = _checks.seed("check_idempotency(seed=)", seed, CHAOS_DOCS)
         self.settings = settings
         self.runs: list[Run] = []
 
@@ -218,7 +230,7 @@ async def check_idempotency(
     lock duration, ...). `chaos` takes `EventGrid.chaos()` keywords (default:
     `DEFAULT_CHAOS`). Both runs use `seed`, so a report reproduces.
     """
-    comparison = _Comparison(chaos, seed, settings)
+    comparison = _Comparison(scenario, chaos, seed, settings)
     for eventgrid, effects in comparison.fakes():
         outcome = scenario(eventgrid, effects)
         if inspect.isawaitable(outcome):
@@ -234,7 +246,7 @@ def check_idempotency_sync(
     **settings: Any,
 ) -> ChaosReport:
     """`check_idempotency` for a sync scenario (a sync consumer loop)."""
-    comparison = _Comparison(chaos, seed, settings)
+    comparison = _Comparison(scenario, chaos, seed, settings)
     for eventgrid, effects in comparison.fakes():
         scenario(eventgrid, effects)
     return comparison.report()

@@ -26,11 +26,14 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent, SystemEventNames
 from faker import Faker
 
-from .faker import UNSET, EventGridProvider
+from . import _checks
+from ._errors import usage_error
+from .faker import FACTORIES_DOCS, UNSET, EventGridProvider
 
 __all__ = ["CloudEventFactory", "EventGridEventFactory", "Sequence"]
 
 E = TypeVar("E")
+SEQUENCES_DOCS = "guide/factories/#batches-and-sequences"
 
 
 class Sequence:
@@ -42,6 +45,13 @@ class Sequence:
     """
 
     def __init__(self, pattern: str | Callable[[int], object]) -> None:
+        if not isinstance(pattern, str) and not callable(pattern):
+            raise usage_error(
+                "Sequence(pattern)",
+                pattern,
+                'a string with {n} ("order-{n}") or a function of n',
+                "guide/factories/#batches-and-sequences",
+            )
         self.pattern = pattern
 
     def value(self, n: int) -> object:
@@ -83,7 +93,11 @@ class _Factory(Generic[E]):
     _stream = ""
 
     def __init__(self, *, seed: int | str = 0, faker: Faker | None = None) -> None:
-        self.seed = seed
+        self.seed = _checks.seed(f"{type(self).__name__}(seed=)", seed, "guide/factories/#seeding")
+        if faker is not None and not isinstance(faker, Faker):
+            raise usage_error(
+                f"{type(self).__name__}(faker=)", faker, "a faker.Faker, or None", FACTORIES_DOCS
+            )
         self.faker = faker if faker is not None else seeded_faker(seed, self._stream)
         self._provider = EventGridProvider(self.faker)
         self._n = 0
@@ -91,7 +105,7 @@ class _Factory(Generic[E]):
 
     def reset_sequence(self, value: int = 0) -> None:
         """Start the `{n}` counter again at `value`."""
-        self._n = value
+        self._n = _checks.integer("reset_sequence(value)", value, SEQUENCES_DOCS, low=0)
 
     def _next(self) -> int:
         n, self._n = self._n, self._n + 1
@@ -108,6 +122,7 @@ class _Factory(Generic[E]):
 
     def batch(self, size: int, **overrides: Any) -> list[E]:
         """`size` events built with the same `overrides` (sequences advance)."""
+        _checks.integer("batch(size)", size, SEQUENCES_DOCS, low=0)
         return [self(**overrides) for _ in range(size)]
 
     if TYPE_CHECKING:  # each factory defines these with its own keywords

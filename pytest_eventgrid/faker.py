@@ -25,6 +25,7 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 from faker.providers import BaseProvider
 
+from ._errors import usage_error
 from ._system_events import template
 
 __all__ = ["EventGridProvider"]
@@ -49,8 +50,43 @@ _STORIES = (
 )
 
 
+FACTORIES_DOCS = "guide/factories/#factories"
+TEXT = (str,)
+TEXT_OR_NONE = (str, type(None))
+TIME = (datetime,)
+TIME_OR_NONE = (datetime, type(None))
+MAPPING_OR_NONE = (Mapping, type(None))
+_KINDS = {
+    TEXT: "a string",
+    TEXT_OR_NONE: "a string or None",
+    TIME: "a datetime",
+    TIME_OR_NONE: "a datetime or None",
+    MAPPING_OR_NONE: "a mapping or None",
+}
+
+
 def _pick(value: Any, default: Any) -> Any:
     return default if value is UNSET else value
+
+
+def check_fields(
+    method: str,
+    fields: Mapping[str, tuple[object, tuple[type, ...]]],
+    *,
+    anchor: str = FACTORIES_DOCS,
+    also: str = "",
+) -> None:
+    """A `UsageError` for the first field given (not left out) with the wrong type.
+
+    `also` adds to what is expected (", or a strategy").
+    """
+    for name, (value, kinds) in fields.items():
+        if value is not UNSET and not isinstance(value, kinds):
+            raise usage_error(f"{method}({name}=)", value, _KINDS[kinds] + also, anchor)
+
+
+def _check(method: str, **fields: tuple[object, tuple[type, ...]]) -> None:
+    check_fields(method, fields)
 
 
 class EventGridProvider(BaseProvider):
@@ -115,6 +151,17 @@ class EventGridProvider(BaseProvider):
         `datacontenttype` and `dataschema` are left out unless given. Pass `None`
         for `subject`, `data` or `time` to leave them out.
         """
+        _check(
+            "cloud_event",
+            type=(type, TEXT),
+            source=(source, TEXT),
+            subject=(subject, TEXT_OR_NONE),
+            id=(id, TEXT),
+            time=(time, TIME_OR_NONE),
+            datacontenttype=(datacontenttype, TEXT_OR_NONE),
+            dataschema=(dataschema, TEXT_OR_NONE),
+            extensions=(extensions, MAPPING_OR_NONE),
+        )
         story = self._story()
         event_id = self.generator.uuid4()
         instant = self.cloud_event_time()
@@ -146,6 +193,15 @@ class EventGridProvider(BaseProvider):
         `topic` is left out unless given (the service stamps it); `data_version`
         is "1.0".
         """
+        _check(
+            "eventgrid_event",
+            event_type=(event_type, TEXT),
+            subject=(subject, TEXT),
+            data_version=(data_version, TEXT),
+            topic=(topic, TEXT_OR_NONE),
+            id=(id, TEXT),
+            event_time=(event_time, TIME),
+        )
         story = self._story()
         event_id = self.generator.uuid4()
         instant = self.cloud_event_time()
@@ -175,6 +231,15 @@ class EventGridProvider(BaseProvider):
         `data` updates the fake payload key by key; `source` is the resource the
         event is about, as the service sets it.
         """
+        _check(
+            "system_cloud_event",
+            source=(source, TEXT),
+            subject=(subject, TEXT_OR_NONE),
+            data=(data, MAPPING_OR_NONE),
+            id=(id, TEXT),
+            time=(time, TIME_OR_NONE),
+            extensions=(extensions, MAPPING_OR_NONE),
+        )
         name, build = template(event_type)
         drawn = build(self.generator)
         event_id = self.generator.uuid4()
@@ -205,6 +270,15 @@ class EventGridProvider(BaseProvider):
         `data` updates the fake payload key by key; `topic` is the resource
         the event is about, as the service stamps it.
         """
+        _check(
+            "system_eventgrid_event",
+            topic=(topic, TEXT_OR_NONE),
+            subject=(subject, TEXT),
+            data=(data, MAPPING_OR_NONE),
+            data_version=(data_version, TEXT),
+            id=(id, TEXT),
+            event_time=(event_time, TIME),
+        )
         name, build = template(event_type)
         drawn = build(self.generator)
         event_id = self.generator.uuid4()

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ._errors import UsageError, docs
+from . import _checks
+from ._errors import one_of, usage_error
 
 __all__ = [
     "Outcome",
@@ -31,6 +32,9 @@ __all__ = [
 
 STATUSES = (400, 401, 403, 404, 409, 413, 429, 500, 502, 503, 504)
 SETTLEMENTS = frozenset({"acknowledge", "release", "reject", "renew_locks"})
+TOKEN_CODES = ("TokenLost", "BadToken")
+OUTCOMES_DOCS = "guide/failures/#outcomes"
+STATUSES_DOCS = "guide/failures/#statuses"
 
 
 @dataclass(frozen=True)
@@ -74,13 +78,15 @@ def status(code: int, *, message: str | None = None, retry_after: float | None =
     `retry_after` adds a `Retry-After` header (seconds), which the SDK's retry policy
     honours, on the fake clock.
     """
-    if code not in STATUSES:
-        raise UsageError(
-            f"faults.status() takes one of {', '.join(map(str, STATUSES))}; got {code!r}. "
-            f"See {docs('guide/failures/#outcomes')}"
+    if isinstance(code, bool) or code not in STATUSES:
+        raise usage_error(
+            "faults.status(code)", code, f"{one_of(STATUSES)} (an int)", STATUSES_DOCS
         )
-    if retry_after is not None and retry_after < 0:
-        raise UsageError(f"faults.status() takes retry_after >= 0 (seconds); got {retry_after!r}.")
+    message = _checks.optional_text("faults.status(message=)", message, STATUSES_DOCS)
+    if retry_after is not None:
+        retry_after = _checks.seconds(
+            "faults.status(retry_after=)", retry_after, STATUSES_DOCS, timedeltas=False
+        )
     return Outcome("status", status=code, message=message, retry_after=retry_after)
 
 
@@ -118,9 +124,8 @@ def read_timeout() -> Outcome:
 
 def latency(seconds: float) -> Outcome:
     """Answer normally after `seconds` on the fake clock (other tasks run meanwhile)."""
-    if seconds < 0:
-        raise UsageError(f"faults.latency() takes seconds >= 0; got {seconds!r}.")
-    return Outcome("latency", seconds=float(seconds))
+    duration = _checks.seconds("faults.latency(seconds)", seconds, OUTCOMES_DOCS, timedeltas=False)
+    return Outcome("latency", seconds=duration)
 
 
 def lose_tokens(
@@ -135,13 +140,23 @@ def lose_tokens(
     expired.") the lock is gone, so the event becomes available again, as after a
     lock expiry; with `BadToken` ("Cannot decode lockToken") nothing changes.
     """
-    if code not in ("TokenLost", "BadToken"):
-        raise UsageError(f"lose_tokens() takes code 'TokenLost' or 'BadToken'; got {code!r}.")
-    if fraction is not None and not 0.0 <= fraction <= 1.0:
-        raise UsageError(f"lose_tokens() takes a fraction from 0 to 1; got {fraction!r}.")
-    return Outcome(
-        "tokens", tokens=tuple(tokens) if tokens is not None else None, fraction=fraction, code=code
-    )
+    if code not in TOKEN_CODES:
+        raise usage_error(
+            "faults.lose_tokens(code=)", code, one_of(map(repr, TOKEN_CODES)), OUTCOMES_DOCS
+        )
+    chosen = None
+    if tokens is not None:
+        chosen = _checks.strings("faults.lose_tokens(tokens)", tokens, OUTCOMES_DOCS)
+    if fraction is not None:
+        fraction = _checks.chance("faults.lose_tokens(fraction=)", fraction, OUTCOMES_DOCS)
+    if chosen is not None and fraction is not None:
+        raise usage_error(
+            "faults.lose_tokens(tokens, fraction=)",
+            (tokens, fraction),
+            "the chosen tokens or a fraction, not both",
+            OUTCOMES_DOCS,
+        )
+    return Outcome("tokens", tokens=chosen, fraction=fraction, code=code)
 
 
 def bad_token(tokens: Sequence[str] | None = None) -> Outcome:
@@ -151,9 +166,8 @@ def bad_token(tokens: Sequence[str] | None = None) -> Outcome:
 
 def short_receive(max_events: int = 1) -> Outcome:
     """A receive that returns at most `max_events` events, however many are available."""
-    if max_events < 1:
-        raise UsageError(f"short_receive() takes max_events >= 1; got {max_events!r}.")
-    return Outcome("short_receive", max_events=max_events)
+    limit = _checks.integer("faults.short_receive(max_events)", max_events, OUTCOMES_DOCS, low=1)
+    return Outcome("short_receive", max_events=limit)
 
 
 def ok() -> Outcome:

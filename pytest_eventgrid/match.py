@@ -26,6 +26,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._compare import MISSING, Difference, Matcher, compare, describe
+from ._errors import usage_error
+
+MATCHERS_DOCS = "guide/assertions/#matchers"
 
 __all__ = ["ANY", "Matcher", "contains", "regex"]
 
@@ -81,11 +84,19 @@ def contains(expected: object = None, /, **fields: Any) -> Matcher:
     """
     if fields:
         if expected is not None and not isinstance(expected, Mapping):
-            raise TypeError("contains() takes a mapping, or keyword arguments, not both")
+            raise usage_error(
+                "contains(expected, **fields)",
+                expected,
+                "a mapping, or keyword arguments, not both",
+                MATCHERS_DOCS,
+            )
         return _Contains({**(expected or {}), **fields})
     if not isinstance(expected, Mapping | str | list | tuple):
-        raise TypeError(
-            f"contains() takes a mapping, keyword arguments, a string or a list; got {expected!r}"
+        raise usage_error(
+            "contains(expected)",
+            expected,
+            "a mapping, keyword arguments, a string or a list",
+            MATCHERS_DOCS,
         )
     return _Contains(expected)
 
@@ -103,4 +114,24 @@ class _Regex(Matcher):
 
 def regex(pattern: str | re.Pattern[str], flags: int = 0) -> Matcher:
     """A string in which `re.search(pattern, value, flags)` finds a match."""
-    return _Regex(pattern, flags)
+    if not isinstance(pattern, str | re.Pattern) or (
+        isinstance(pattern, re.Pattern) and not isinstance(pattern.pattern, str)
+    ):
+        raise usage_error(
+            "regex(pattern)", pattern, "a string or a compiled str pattern", MATCHERS_DOCS
+        )
+    if not isinstance(flags, int) or isinstance(flags, bool):
+        raise usage_error("regex(flags=)", flags, "re flags, such as re.IGNORECASE", MATCHERS_DOCS)
+    if isinstance(pattern, re.Pattern) and flags:
+        raise usage_error(
+            "regex(pattern, flags=)",
+            flags,
+            "no flags with a compiled pattern (compile it with them)",
+            MATCHERS_DOCS,
+        )
+    try:
+        return _Regex(pattern, flags)
+    except re.error as error:
+        raise usage_error(
+            "regex(pattern)", pattern, f"a valid regular expression ({error})", MATCHERS_DOCS
+        ) from None

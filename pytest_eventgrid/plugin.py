@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
+import warnings
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any
 
@@ -13,15 +15,17 @@ from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerC
 from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
 from ._cassette_options import cassette_path, record_mode, recorder_options
-from ._doors._recorder import record
+from ._doors._recorder import Recorder, record
+from ._errors import UsageError, docs
 from ._eventgrid import EventGrid
-from ._live import SETTINGS, SKIP_REASON, LiveNamespace, live_namespace
+from ._live import SETTINGS, SKIP_REASON, LiveNamespace, cassette_namespace, live_namespace
 from ._markers import MARKER, MARKER_SIGNATURE, marker_settings
 from ._mock import mock_eventgrid
 from ._seed import SEED, report_section, seed_for
 from .factories import CloudEventFactory, EventGridEventFactory
 
 _USED = pytest.StashKey[EventGrid]()
+_RECORDER = pytest.StashKey[Recorder]()
 _REPORTED = pytest.StashKey[bool]()
 _CALL_FAILED = pytest.StashKey[bool]()
 
@@ -64,9 +68,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-asyncio's, which warns
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the `eventgrid` marker."""
+    """Register the `eventgrid` marker; silence pytest-asyncio's loop-scope notice.
+
+    The notice (about an unset `asyncio_default_fixture_loop_scope`) would fail a
+    suite with `filterwarnings = error` that never chose the setting.
+    """
     config.addinivalue_line("markers", MARKER_SIGNATURE)
+    if not _loop_scope_is_set(config):
+        # pytest-asyncio comes with this plugin: a suite that never used asyncio should
+        # not meet its deprecation notice, an error under `filterwarnings = error`.
+        # Unset, pytest-asyncio keeps its present behaviour; the guide says how to set it.
+        warnings.filterwarnings(
+            "ignore",
+            message=LOOP_SCOPE_NOTICE,
+            category=pytest.PytestDeprecationWarning,
+            module=r"pytest_asyncio\b",
+        )
+
+
+LOOP_SCOPE_NOTICE = r'The configuration option "asyncio_default_fixture_loop_scope" is unset'
+
+
+def _loop_scope_is_set(config: pytest.Config) -> bool:
+    try:
+        return bool(config.getini("asyncio_default_fixture_loop_scope"))
+    except ValueError:  # pytest-asyncio is not loaded (`-p no:asyncio`): nothing warns
+        return True
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -90,7 +119,8 @@ def pytest_runtest_makereport(
         and not item.config.option.eventgrid_no_report
         and not item.stash.get(_REPORTED, False)
     ):
-        section = report_section(seed, item.stash.get(_USED, None))
+        error = call.excinfo.value if call.excinfo else None
+        section = report_section(seed, item.stash.get(_USED, None), error)
         report.sections.append(("eventgrid timeline", section))
         item.stash[_REPORTED] = True  # once per test, not again for a teardown error
     return report
@@ -109,13 +139,14 @@ def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
     with mock_eventgrid(**settings) as fake, contextlib.ExitStack() as cassettes:
         recorder = None
         if cassette:
-            # Innermost: the code under test's own clients meet the cassette; the
-            # fixtures' clients, wired to the fake explicitly, keep the fake.
+            # Innermost: the code under test's own clients meet the cassette, and so do
+            # the client fixtures' (see `_clients`).
             path = cassette_path(request.node, cassette)
             mode = record_mode(request.config, marker_mode)
             options = recorder_options(request.getfixturevalue("eventgrid_cassette_options"))
             recorder = record(path, mode=mode, clock=fake.clock, **options)
             cassettes.enter_context(recorder)
+            request.node.stash[_RECORDER] = recorder
         request.node.stash[_USED] = fake
         yield fake
         if not request.node.stash.get(_CALL_FAILED, False):  # one failure is enough
@@ -148,19 +179,49 @@ def eventgrid_cassette_options() -> dict[str, Any]:
 
 
 def _clients(request: pytest.FixtureRequest) -> EventGrid | LiveNamespace:
-    """Where the client fixtures' clients go: the fake, or the live namespace."""
+    """Where the client fixtures' clients go.
+
+    The fake; the live namespace under `--eventgrid-live`; in a test marked
+    `cassette=`, the cassette, which records from the live namespace.
+    """
     live = live_namespace(request.config)
     if live is not None:
         return live
     fake: EventGrid = request.getfixturevalue("eventgrid")
+    recorder = request.node.stash.get(_RECORDER, None)
+    if recorder is not None:
+        return cassette_namespace(request.config, fake, recorder)
     return fake
+
+
+def _refuse_in_a_sync_test(request: pytest.FixtureRequest, fixture: str, sync_twin: str) -> None:
+    """Fail a sync test that takes an async client fixture.
+
+    Each of its calls would return a coroutine that never runs, and the test would
+    pass having sent nothing.
+    """
+    __tracebackhide__ = True
+    test = request.function
+    if inspect.iscoroutinefunction(test) or fixture not in inspect.signature(test).parameters:
+        return  # an async test, or another fixture (which awaits the client) took it
+    raise UsageError(
+        f"{fixture} is an azure.eventgrid.aio client, for async tests, but "
+        f"{request.node.name} is a sync test: its calls would return coroutines that "
+        f"never run. Use {sync_twin} in a sync test, or make the test `async def` "
+        f"(with @pytest.mark.asyncio in pytest-asyncio's strict mode). "
+        f"See {docs('guide/#fixtures')}"
+    )
 
 
 @pytest_asyncio.fixture
 async def eventgrid_publisher(
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[AioEventGridPublisherClient]:
-    """An `azure.eventgrid.aio.EventGridPublisherClient` for the default topic."""
+    """An `azure.eventgrid.aio.EventGridPublisherClient` for the default topic.
+
+    For async tests only: a sync test takes `eventgrid_publisher_sync`.
+    """
+    _refuse_in_a_sync_test(request, "eventgrid_publisher", "eventgrid_publisher_sync")
     async with _clients(request).aio_publisher() as client:
         yield client
 
@@ -169,7 +230,11 @@ async def eventgrid_publisher(
 async def eventgrid_consumer(
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[AioEventGridConsumerClient]:
-    """An `azure.eventgrid.aio.EventGridConsumerClient` for the default subscription."""
+    """An `azure.eventgrid.aio.EventGridConsumerClient` for the default subscription.
+
+    For async tests only: a sync test takes `eventgrid_consumer_sync`.
+    """
+    _refuse_in_a_sync_test(request, "eventgrid_consumer", "eventgrid_consumer_sync")
     clients = _clients(request)
     if isinstance(clients, EventGrid):
         clients.subscription()  # exists before the test publishes, so it sees every event

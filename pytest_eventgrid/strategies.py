@@ -33,8 +33,17 @@ except ImportError as error:  # pragma: no cover - the extra is missing
         "pytest_eventgrid.strategies needs Hypothesis: pip install 'pytest-eventgrid[hypothesis]'"
     ) from error
 
+from . import _checks
 from ._wire._cloudevents import CONTEXT_ATTRIBUTES
-from .faker import UNSET
+from .faker import (
+    MAPPING_OR_NONE,
+    TEXT,
+    TEXT_OR_NONE,
+    TIME,
+    TIME_OR_NONE,
+    UNSET,
+    check_fields,
+)
 
 __all__ = [
     "cloud_events",
@@ -49,6 +58,18 @@ RESERVED = CONTEXT_ATTRIBUTES
 _TEXT = st.characters(exclude_categories=["Cs"])  # any text that is valid UTF-8
 _SEGMENT = st.text(string.ascii_letters + string.digits + "-._~", min_size=1, max_size=12)
 _WORD = st.text(string.ascii_lowercase, min_size=1, max_size=10)
+STRATEGIES_DOCS = "guide/factories/#hypothesis-strategies"
+
+
+def _check_fixed(helper: str, **fields: tuple[object, tuple[type, ...]]) -> None:
+    """A `UsageError` for a field fixed to a value of the wrong type.
+
+    A strategy is not checked: its values are drawn later.
+    """
+    fixed = {
+        name: field for name, field in fields.items() if not isinstance(field[0], st.SearchStrategy)
+    }
+    check_fields(helper, fixed, anchor=STRATEGIES_DOCS, also=", or a strategy")
 
 
 def _given(value: Any, default: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -59,6 +80,7 @@ def _given(value: Any, default: st.SearchStrategy[Any]) -> st.SearchStrategy[Any
 
 def json_values(max_leaves: int = 12) -> st.SearchStrategy[Any]:
     """JSON values: objects, arrays, strings, numbers (finite), booleans and null."""
+    _checks.integer("json_values(max_leaves)", max_leaves, STRATEGIES_DOCS, low=1)
     scalars = (
         st.none()
         | st.booleans()
@@ -141,6 +163,17 @@ def cloud_events(
     or a strategy: `cloud_events(type="com.contoso.orders.created",
     data=st.fixed_dictionaries({"total": st.integers(0)}))`.
     """
+    _check_fixed(
+        "cloud_events",
+        id=(id, TEXT),
+        source=(source, TEXT),
+        type=(type, TEXT),
+        subject=(subject, TEXT_OR_NONE),
+        time=(time, TIME_OR_NONE),
+        datacontenttype=(datacontenttype, TEXT_OR_NONE),
+        dataschema=(dataschema, TEXT_OR_NONE),
+        extensions=(extensions, MAPPING_OR_NONE),
+    )
 
     @st.composite
     def build(draw: Callable[..., Any]) -> CloudEvent[Any]:
@@ -179,6 +212,15 @@ def eventgrid_events(
 
     Fix any field with a value or a strategy, as for `cloud_events()`.
     """
+    _check_fixed(
+        "eventgrid_events",
+        id=(id, TEXT),
+        subject=(subject, TEXT),
+        event_type=(event_type, TEXT),
+        data_version=(data_version, TEXT),
+        topic=(topic, TEXT_OR_NONE),
+        event_time=(event_time, TIME),
+    )
     utc = st.datetimes(
         min_value=datetime(2000, 1, 1),
         max_value=datetime(2100, 1, 1),

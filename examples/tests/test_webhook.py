@@ -23,7 +23,12 @@ from orders import ORDER_CREATED, TransientError
 from orders.webhook import WEBHOOK_PATH, create_webhook
 from support import an_order
 
-from pytest_eventgrid import CloudEventFactory, EventGrid, EventGridEventFactory
+from pytest_eventgrid import (
+    CloudEventFactory,
+    EventGrid,
+    EventGridEventFactory,
+    WebhookValidationError,
+)
 
 ORDERS = "orders"  # the Basic custom topic, https://orders.westus-1.eventgrid.azure.net
 WEBHOOK = "orders-webhook"
@@ -130,7 +135,10 @@ async def test_a_webhook_that_refuses_event_grid_gets_no_events(
     subscription = subscribe(create_webhook(fulfilment, allowed_origins=["events.contoso.com"]))
     await publish(order_created("order-1"))
 
-    assert await eventgrid.deliver_async(drain=True) == []
+    # The handshake runs with the first delivery; the service would not create the
+    # subscription, so the delivery fails loudly instead of passing with nothing sent.
+    with pytest.raises(WebhookValidationError, match="got 403"):
+        await eventgrid.deliver_async(drain=True)
 
     assert subscription.validation == "failed"
     assert subscription.attempts == []

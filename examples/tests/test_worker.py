@@ -65,9 +65,16 @@ async def test_a_failed_order_is_released_and_redelivered_after_the_delay(
     subscription.assert_released(id=event_id, delay=60, count=1)
     assert [event.id for event in subscription.delayed] == [event_id]
 
-    second = await process_batch()  # waits out the release delay on the virtual clock
+    # The delay ends at the instant this receive's 60 s wait does: the service answers
+    # that receive empty, and the next one gets the event.
+    second = await process_batch()
 
-    assert second.acknowledged == [event_id]
+    assert second.received == []
+    assert eventgrid.clock.now() == 60
+
+    third = await process_batch()
+
+    assert third.acknowledged == [event_id]
     assert eventgrid.clock.now() == 60
     [acknowledged] = subscription.assert_acknowledged(id=event_id, count=1)
     assert acknowledged.delivery_count == 2
@@ -110,10 +117,16 @@ async def test_an_event_whose_worker_died_is_redelivered_when_its_lock_expires(
     # Another replica receives the event and dies before settling it.
     [abandoned] = await eventgrid_consumer.receive(max_events=1)
 
-    report = await process_batch()  # waits until the lock expires
+    # The lock ends at the instant this receive's 60 s wait does: as the service does,
+    # the fake answers that receive empty, and the next one gets the event again.
+    empty = await process_batch()
+
+    assert empty.received == []
+    assert eventgrid.clock.now() == subscription.settings.lock_duration == 60
+
+    report = await process_batch()
 
     assert report.acknowledged == [event_id]
-    assert eventgrid.clock.now() == subscription.settings.lock_duration == 60
     [expired] = subscription.expired_locks
     assert expired.lock_token == abandoned.broker_properties.lock_token
     assert subscription.acknowledged[0].delivery_count == 2
@@ -144,9 +157,12 @@ async def test_an_order_that_keeps_failing_is_dead_lettered_after_max_deliveries
     fulfilment.fail("order-1", *[TransientError("warehouse unavailable")] * 3)
     [event_id] = await publish_orders("order-1")
 
-    reports = [await process_batch() for _ in range(3)]
+    reports = [await process_batch() for _ in range(5)]
 
-    assert [report.released for report in reports] == [[event_id]] * 3
+    # Each release delay ends as the next receive's wait does, so every other receive
+    # comes back empty (as the service answers).
+    released = [[event_id], [], [event_id], [], [event_id]]
+    assert [report.released for report in reports] == released
     assert eventgrid.clock.now() == 120  # two release delays of 60 s
     subscription.assert_released(id=event_id, delay=60, count=3)
     [dead] = subscription.assert_dead_lettered(id=event_id, reason=MAX_DELIVERY_REASON, count=1)

@@ -97,8 +97,10 @@ class ChaosSettings:
             return self._random.randint(1, max_events - 1)
         return max_events
 
-    def take_from_back(self) -> bool:
-        return self.reorder and self._random.random() < 0.5
+    def pick(self, count: int) -> int:
+        """Which of `count` waiting events, in publish order, to hand out next
+        (`reorder`): the first, or half the time the last."""
+        return count - 1 if self.reorder and self._random.random() < 0.5 else 0
 
     def lock_duration(self, duration: float) -> float:
         """The lock's duration: sometimes cut short, half of those times to nothing (the

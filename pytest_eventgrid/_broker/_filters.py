@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
-from .._errors import UsageError, docs
+from .._errors import UsageError, docs, one_of, usage_error
 
 MAX_ADVANCED_FILTERS = 25
 MAX_FILTER_VALUES = 25
@@ -62,36 +62,38 @@ def _bool_equals(actual: object, expected: object) -> bool | None:
     return actual is expected if isinstance(actual, bool) else None
 
 
+# What an operator's filter value is: the shape a declaration must give.
+NUMBER, NUMBERS, RANGES, BOOL, STRINGS = "number", "numbers", "ranges", "bool", "strings"
+
+
 @dataclass(frozen=True)
 class _Operator:
     predicate: Predicate
+    takes: str
     negated: bool = False
-    takes_values: bool = True
     matches_missing: bool = False
 
 
 _EQUAL = _compare_numbers(lambda a, b: a == b)
 OPERATORS: dict[str, _Operator] = {
-    "NumberIn": _Operator(_EQUAL),
-    "NumberNotIn": _Operator(_EQUAL, negated=True, matches_missing=True),
-    "NumberLessThan": _Operator(_compare_numbers(lambda a, b: a < b), takes_values=False),
-    "NumberGreaterThan": _Operator(_compare_numbers(lambda a, b: a > b), takes_values=False),
-    "NumberLessThanOrEquals": _Operator(_compare_numbers(lambda a, b: a <= b), takes_values=False),
-    "NumberGreaterThanOrEquals": _Operator(
-        _compare_numbers(lambda a, b: a >= b), takes_values=False
-    ),
-    "NumberInRange": _Operator(_in_range),
-    "NumberNotInRange": _Operator(_in_range, negated=True, matches_missing=True),
-    "BoolEquals": _Operator(_bool_equals, takes_values=False),
-    "StringContains": _Operator(_compare_text(lambda a, b: b in a)),
-    "StringNotContains": _Operator(_compare_text(lambda a, b: b in a), negated=True),
-    "StringBeginsWith": _Operator(_compare_text(str.startswith)),
-    "StringNotBeginsWith": _Operator(_compare_text(str.startswith), negated=True),
-    "StringEndsWith": _Operator(_compare_text(str.endswith)),
-    "StringNotEndsWith": _Operator(_compare_text(str.endswith), negated=True),
-    "StringIn": _Operator(_compare_text(lambda a, b: a == b)),
+    "NumberIn": _Operator(_EQUAL, NUMBERS),
+    "NumberNotIn": _Operator(_EQUAL, NUMBERS, negated=True, matches_missing=True),
+    "NumberLessThan": _Operator(_compare_numbers(lambda a, b: a < b), NUMBER),
+    "NumberGreaterThan": _Operator(_compare_numbers(lambda a, b: a > b), NUMBER),
+    "NumberLessThanOrEquals": _Operator(_compare_numbers(lambda a, b: a <= b), NUMBER),
+    "NumberGreaterThanOrEquals": _Operator(_compare_numbers(lambda a, b: a >= b), NUMBER),
+    "NumberInRange": _Operator(_in_range, RANGES),
+    "NumberNotInRange": _Operator(_in_range, RANGES, negated=True, matches_missing=True),
+    "BoolEquals": _Operator(_bool_equals, BOOL),
+    "StringContains": _Operator(_compare_text(lambda a, b: b in a), STRINGS),
+    "StringNotContains": _Operator(_compare_text(lambda a, b: b in a), STRINGS, negated=True),
+    "StringBeginsWith": _Operator(_compare_text(str.startswith), STRINGS),
+    "StringNotBeginsWith": _Operator(_compare_text(str.startswith), STRINGS, negated=True),
+    "StringEndsWith": _Operator(_compare_text(str.endswith), STRINGS),
+    "StringNotEndsWith": _Operator(_compare_text(str.endswith), STRINGS, negated=True),
+    "StringIn": _Operator(_compare_text(lambda a, b: a == b), STRINGS),
     "StringNotIn": _Operator(
-        _compare_text(lambda a, b: a == b), negated=True, matches_missing=True
+        _compare_text(lambda a, b: a == b), STRINGS, negated=True, matches_missing=True
     ),
 }
 NULL_CHECKS = ("IsNullOrUndefined", "IsNotNull")
@@ -163,7 +165,7 @@ class EventFilter:
     def matches(self, event: Mapping[str, Any], schema: str = "cloudevents") -> bool:
         """Whether `event` (as stored, in its schema) passes this filter."""
         type_key = "type" if schema == "cloudevents" else "eventType"
-        if self.included_event_types is not None:
+        if self.included_event_types:  # None or empty: every event type
             event_type = str(event.get(type_key, "")).lower()
             if event_type not in {name.lower() for name in self.included_event_types}:
                 return False
@@ -180,78 +182,182 @@ class EventFilter:
         )
 
 
-def _camel(config: Mapping[str, Any], *names: str) -> Any:
-    for name in names:
-        if name in config:
-            return config[name]
-    return None
+# The settings of a filter: each name as the service spells it, then its snake_case.
+FILTER_SETTINGS = {
+    "includedEventTypes": ("includedEventTypes", "included_event_types"),
+    "subjectBeginsWith": ("subjectBeginsWith", "subject_begins_with"),
+    "subjectEndsWith": ("subjectEndsWith", "subject_ends_with"),
+    "isSubjectCaseSensitive": ("isSubjectCaseSensitive", "is_subject_case_sensitive"),
+    "advancedFilters": ("advancedFilters", "advanced_filters", "filters"),
+    "enableAdvancedFilteringOnArrays": (
+        "enableAdvancedFilteringOnArrays",
+        "enable_advanced_filtering_on_arrays",
+    ),
+}
+RULE_SETTINGS = {
+    "operatorType": ("operatorType", "operator_type"),
+    "key": ("key",),
+    "value": ("value",),
+    "values": ("values",),
+}
+EXPECTED = {
+    NUMBER: "a number in `value`",
+    NUMBERS: "a list of numbers in `values`",
+    RANGES: "a list of [low, high] number pairs in `values`",
+    BOOL: "True or False in `value`",
+    STRINGS: "a list of strings in `values`",
+}
 
 
-def _advanced(config: Mapping[str, Any]) -> AdvancedFilter:
-    operator = _camel(config, "operatorType", "operator_type")
-    key = _camel(config, "key")
-    if operator not in OPERATORS and operator not in NULL_CHECKS:
-        raise UsageError(
-            f"Unknown advanced filter operatorType {operator!r}. Allowed: "
-            f"{', '.join([*OPERATORS, *NULL_CHECKS])}. See {docs('guide/basic/#filters')}"
+def _refuse(what: str, given: object, expected: str) -> UsageError:
+    return usage_error(what, given, expected, "guide/basic/#filters")
+
+
+def _settings(config: object, names: Mapping[str, tuple[str, ...]], what: str) -> dict[str, Any]:
+    """`config`'s settings by their service names; `None` stands for absent."""
+    if not isinstance(config, Mapping):
+        raise _refuse(what, config, "a mapping of the service's filter settings")
+    aliases = {alias: name for name, spelled in names.items() for alias in spelled}
+    unknown = [key for key in config if key not in aliases]
+    if unknown:
+        raise _refuse(
+            f"{what} setting {unknown[0]!r}",
+            config[unknown[0]],
+            f"only the settings {', '.join(names)}",
         )
+    found: dict[str, Any] = {}
+    for key, value in config.items():
+        if value is not None:
+            found[aliases[key]] = value
+    return found
+
+
+def _is_list(value: object) -> TypeGuard[list[Any] | tuple[Any, ...]]:
+    return isinstance(value, list | tuple)
+
+
+def _is_number(value: object) -> bool:
+    return _number(value) is not None
+
+
+def _is_range(value: object) -> bool:
+    return _is_list(value) and len(value) == 2 and all(map(_is_number, value))
+
+
+def _checked_value(operator: str, takes: str, settings: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The values of one advanced filter, if they have the shape `takes`."""
+    name, other = ("value", "values") if takes in (NUMBER, BOOL) else ("values", "value")
+    if other in settings or name not in settings:
+        given = settings.get(other, settings.get(name))
+        wrong = other if other in settings else name
+        raise _refuse(f"advanced filter {operator} {wrong}", given, EXPECTED[takes])
+    given = settings[name]
+    valid = {
+        NUMBER: _is_number(given),
+        BOOL: isinstance(given, bool),
+        NUMBERS: _is_list(given) and all(map(_is_number, given)),
+        RANGES: _is_list(given) and all(map(_is_range, given)),
+        STRINGS: _is_list(given) and all(isinstance(item, str) for item in given),
+    }[takes]
+    if not valid:
+        raise _refuse(f"advanced filter {operator} {name}", given, EXPECTED[takes])
+    return tuple(given) if name == "values" else (given,)
+
+
+def _advanced(config: object) -> AdvancedFilter:
+    settings = _settings(config, RULE_SETTINGS, "advanced filter")
+    operator = settings.get("operatorType")
+    if operator not in OPERATORS and operator not in NULL_CHECKS:
+        raise _refuse(
+            "advanced filter operatorType",
+            operator,
+            one_of([*OPERATORS, *NULL_CHECKS], operator),
+        )
+    key = settings.get("key")
     if not isinstance(key, str) or not key:
-        raise UsageError(f"Advanced filter {operator} needs a `key`.")
+        raise _refuse(
+            f"advanced filter {operator} key", key, "a non-empty string, such as 'data.total'"
+        )
     if operator in NULL_CHECKS:
+        if "value" in settings or "values" in settings:
+            given = settings.get("value", settings.get("values"))
+            raise _refuse(f"advanced filter {operator} value", given, "no `value` and no `values`")
         return AdvancedFilter(operator, key)
-    if OPERATORS[operator].takes_values:
-        values = _camel(config, "values")
-        if not isinstance(values, Sequence) or isinstance(values, str):
-            raise UsageError(f"Advanced filter {operator} takes `values`, a list.")
-        return AdvancedFilter(operator, key, tuple(values))
-    if "value" not in config:
-        raise UsageError(f"Advanced filter {operator} takes a single `value`.")
-    return AdvancedFilter(operator, key, (config["value"],))
-
-
-def parse_filter(config: Mapping[str, Any] | None) -> EventFilter:
-    """An `EventFilter` from ARM-style settings (camelCase or snake_case keys).
-
-    Basic subscriptions call the operator list `advancedFilters`; namespace
-    subscriptions' `filtersConfiguration` calls it `filters`: both are accepted.
-    """
-    if not config:
-        return EventFilter()
-    types = _camel(config, "includedEventTypes", "included_event_types")
-    advanced = tuple(
-        _advanced(item)
-        for item in _camel(config, "advancedFilters", "advanced_filters", "filters") or ()
+    return AdvancedFilter(
+        operator, key, _checked_value(operator, OPERATORS[operator].takes, settings)
     )
+
+
+def _event_types(value: object) -> tuple[str, ...] | None:
+    if not _is_list(value) or not all(isinstance(name, str) for name in value):
+        raise _refuse(
+            "filter includedEventTypes",
+            value,
+            "a list of event type strings (empty or absent: every event type)",
+        )
+    return tuple(value) or None
+
+
+def _string(settings: Mapping[str, Any], name: str) -> str:
+    value = settings.get(name, "")
+    if not isinstance(value, str):
+        raise _refuse(f"filter {name}", value, "a string")
+    return value
+
+
+def _flag(settings: Mapping[str, Any], name: str) -> bool:
+    value = settings.get(name, False)
+    if not isinstance(value, bool):
+        raise _refuse(f"filter {name}", value, "True or False")
+    return value
+
+
+def _check_limits(advanced: tuple[AdvancedFilter, ...]) -> None:
     if len(advanced) > MAX_ADVANCED_FILTERS:
         raise UsageError(
             f"An event subscription takes at most {MAX_ADVANCED_FILTERS} advanced filters, "
-            f"as on the service; got {len(advanced)}."
+            f"as on the service; got {len(advanced)}. See {docs('guide/basic/#filters')}"
         )
     value_count = sum(len(rule.values) for rule in advanced)
     if value_count > MAX_FILTER_VALUES:
         raise UsageError(
             f"Advanced filters take at most {MAX_FILTER_VALUES} values in all, as on the "
-            f"service; got {value_count}."
+            f"service; got {value_count}. See {docs('guide/basic/#filters')}"
         )
     for rule in advanced:
         for value in rule.values:
             if isinstance(value, str) and len(value) > MAX_STRING_VALUE:
                 raise UsageError(
-                    f"Filter string values are limited to {MAX_STRING_VALUE} characters."
+                    f"Filter string values are limited to {MAX_STRING_VALUE} characters, as "
+                    f"on the service; got {len(value)}. See {docs('guide/basic/#filters')}"
                 )
+
+
+def parse_filter(config: object) -> EventFilter:
+    """An `EventFilter` from ARM-style settings (camelCase or snake_case keys), or a
+    `UsageError` that says which setting has the wrong shape.
+
+    Basic subscriptions call the operator list `advancedFilters`; namespace
+    subscriptions' `filtersConfiguration` calls it `filters`: both are accepted.
+    `None` (or an empty mapping) takes every event, and so does an empty
+    `includedEventTypes`, as the SDKs' live tests deploy it.
+    """
+    if isinstance(config, EventFilter):
+        return config
+    if config is None:
+        return EventFilter()
+    settings = _settings(config, FILTER_SETTINGS, "filter")
+    rules = settings.get("advancedFilters", ())
+    if not _is_list(rules):
+        raise _refuse("filter advancedFilters", rules, "a list of advanced filters")
+    advanced = tuple(_advanced(item) for item in rules)
+    _check_limits(advanced)
+    types = settings.get("includedEventTypes")
     return EventFilter(
-        included_event_types=tuple(types) if types is not None else None,
-        subject_begins_with=_camel(config, "subjectBeginsWith", "subject_begins_with") or "",
-        subject_ends_with=_camel(config, "subjectEndsWith", "subject_ends_with") or "",
-        is_subject_case_sensitive=bool(
-            _camel(config, "isSubjectCaseSensitive", "is_subject_case_sensitive")
-        ),
+        included_event_types=None if types is None else _event_types(types),
+        subject_begins_with=_string(settings, "subjectBeginsWith"),
+        subject_ends_with=_string(settings, "subjectEndsWith"),
+        is_subject_case_sensitive=_flag(settings, "isSubjectCaseSensitive"),
         advanced_filters=advanced,
-        enable_advanced_filtering_on_arrays=bool(
-            _camel(
-                config,
-                "enableAdvancedFilteringOnArrays",
-                "enable_advanced_filtering_on_arrays",
-            )
-        ),
+        enable_advanced_filtering_on_arrays=_flag(settings, "enableAdvancedFilteringOnArrays"),
     )

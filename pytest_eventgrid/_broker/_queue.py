@@ -1,8 +1,11 @@
 """A queue subscription: locks, delivery counts, release delays, dead letters.
 
-Every operation costs O(batch + log n): events wait in a FIFO of available
-events, and everything timed (release delays, lock expiry, time-to-live) sits in
-heaps that are consumed lazily, so nothing ever scans the whole queue.
+Every operation costs O(batch + log n): available events wait in a heap ordered
+by publish order (`seq`), so an event that comes back (a lock expiry, a release)
+takes its original place ahead of events published after it; everything timed
+(release delays, lock expiry, time-to-live) sits in heaps too. Every heap is
+consumed lazily (an entry whose event moved on is skipped when it surfaces), so
+nothing ever scans the whole queue.
 """
 
 from __future__ import annotations
@@ -10,15 +13,17 @@ from __future__ import annotations
 import enum
 import heapq
 import itertools
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ._chaos import CALM, ChaosSettings
 from ._ids import IdGenerator, is_decodable_lock_token
 from ._settings import SubscriptionSettings
 
 MAX_RENEW_WINDOW = 3600.0
+# Chaos `reorder` picks each event of a batch from this many more than the batch.
+REORDER_WINDOW = 4
 REASON_MAX_DELIVERY = "Maximum delivery attempts was exceeded."
 REASON_TIME_TO_LIVE = "Time to live exceeded."
 REASON_REJECTED = "Event was rejected by the consumer."
@@ -122,7 +127,9 @@ class SubscriptionQueue:
         self.created_at = created_at
         self._ids = ids
         self._seq = itertools.count()
-        self._ready: deque[QueuedEvent] = deque()
+        # Available events by publish order; entries of events no longer available
+        # (a time-to-live that ended while they waited) are skipped when they surface.
+        self._ready: list[tuple[int, QueuedEvent]] = []
         self._ready_count = 0
         self._delayed: list[tuple[float, int, QueuedEvent]] = []
         self._locks: dict[str, QueuedEvent] = {}
@@ -182,48 +189,64 @@ class SubscriptionQueue:
     def _make_available(self, queued: QueuedEvent) -> None:
         queued.state = State.AVAILABLE
         queued.lock_token = None
-        self._ready.append(queued)
+        heapq.heappush(self._ready, (queued.seq, queued))
         self._ready_count += 1
 
     # -- time ------------------------------------------------------------------------
 
     def tick(self, now: float) -> None:
-        """Apply every timed transition due at `now`: lock expiry, end of release
-        delays, and time-to-live.
+        """Apply every timed transition due at `now`, in time order: lock expiry, end
+        of release delays, and time-to-live.
 
         Each transition happens (and is recorded) at the instant it was due, however
         late the operation that notices it comes.
         """
         became_available = False
-        while self._lock_expiry and self._lock_expiry[0][0] <= now:
-            until, _, token = heapq.heappop(self._lock_expiry)
-            queued = self._locks.get(token)
-            if queued is None or queued.locked_until != until:
-                continue
-            del self._locks[token]
-            became_available |= self._return_to_queue(queued, until, delay=0.0)
-            expired = self._snapshot(queued, until, lock_token=token)
-            self.expired_locks.append(expired)
-            if queued.state in PENDING:  # a dead letter was on the timeline already
-                self._emit("lock_expired", expired)
-        while self._delayed and self._delayed[0][0] <= now:
-            at, _, queued = heapq.heappop(self._delayed)
-            if queued.state is State.DELAYED and queued.available_at == at:
-                if at >= queued.expires_at:
-                    self._dead_letter(queued, REASON_TIME_TO_LIVE, queued.expires_at)
-                else:
-                    self._make_available(queued)
-                    became_available = True
-        while self._expiry and self._expiry[0][0] <= now:
-            expires_at, _, queued = heapq.heappop(self._expiry)
-            if queued.state is State.AVAILABLE:
-                self._ready_count -= 1
-                self._dead_letter(queued, REASON_TIME_TO_LIVE, expires_at)
-            elif queued.state is State.DELAYED:
-                self._dead_letter(queued, REASON_TIME_TO_LIVE, expires_at)
-            # A locked event is checked when its lock ends.
+        while (due := self._next_due(now)) is not None:
+            if due is self._lock_expiry:
+                became_available |= self._expire_lock(*heapq.heappop(self._lock_expiry))
+            elif due is self._delayed:
+                became_available |= self._end_delay(*heapq.heappop(self._delayed))
+            else:
+                self._expire(*heapq.heappop(self._expiry))
         if became_available:
             self._notify()
+
+    def _next_due(self, now: float) -> list[Any] | None:
+        """The heap whose head is the earliest transition due at `now`; on a tie, lock
+        expiry first, then the end of a delay, then time-to-live."""
+        heaps: tuple[list[Any], ...] = (self._lock_expiry, self._delayed, self._expiry)
+        due = [heap for heap in heaps if heap and heap[0][0] <= now]
+        return min(due, key=lambda heap: heap[0][0]) if due else None
+
+    def _expire_lock(self, until: float, _: int, token: str) -> bool:
+        queued = self._locks.get(token)
+        if queued is None or queued.locked_until != until:
+            return False  # settled, or renewed since
+        del self._locks[token]
+        became_available = self._return_to_queue(queued, until, delay=0.0)
+        expired = self._snapshot(queued, until, lock_token=token)
+        self.expired_locks.append(expired)
+        if queued.state in PENDING:  # a dead letter was on the timeline already
+            self._emit("lock_expired", expired)
+        return became_available
+
+    def _end_delay(self, at: float, _: int, queued: QueuedEvent) -> bool:
+        if queued.state is not State.DELAYED or queued.available_at != at:
+            return False
+        if at >= queued.expires_at:
+            self._dead_letter(queued, REASON_TIME_TO_LIVE, queued.expires_at)
+            return False
+        self._make_available(queued)
+        return True
+
+    def _expire(self, expires_at: float, _: int, queued: QueuedEvent) -> None:
+        if queued.state is State.AVAILABLE:
+            self._ready_count -= 1  # its entry in `_ready` is skipped when it surfaces
+            self._dead_letter(queued, REASON_TIME_TO_LIVE, expires_at)
+        elif queued.state is State.DELAYED:
+            self._dead_letter(queued, REASON_TIME_TO_LIVE, expires_at)
+        # A locked event is checked when its lock ends.
 
     def next_change(self) -> float | None:
         """The earliest instant at which an event may become available, if any."""
@@ -245,28 +268,45 @@ class SubscriptionQueue:
 
     def receive(self, max_events: int, now: float) -> list[Delivery]:
         self.tick(now)
-        deliveries: list[Delivery] = []
         chaos = self.chaos
-        lock_duration = self.settings.lock_duration
         if chaos.active:
             max_events = chaos.batch_size(min(max_events, self._ready_count))
-        while self._ready and len(deliveries) < max_events:
-            queued = self._ready.pop() if chaos.take_from_back() else self._ready.popleft()
-            if queued.state is not State.AVAILABLE:
-                continue
-            if chaos.active:
-                lock_duration = chaos.lock_duration(self.settings.lock_duration)
-            self._ready_count -= 1
-            token = self._ids.lock_token()
-            queued.state = State.LOCKED
-            queued.delivery_count += 1
-            queued.lock_token = token
-            queued.lock_created_at = now
-            queued.locked_until = now + lock_duration
-            self._locks[token] = queued
-            heapq.heappush(self._lock_expiry, (queued.locked_until, queued.seq, token))
-            deliveries.append(Delivery(queued.event, token, queued.delivery_count))
+        if not chaos.reorder:
+            return [self._lock(queued, now) for queued in self._take_ready(max_events)]
+        # Chaos: each event of the batch is picked from a window a little deeper than
+        # the batch (seeded); the rest go back to their places.
+        window = self._take_ready(max_events + REORDER_WINDOW)
+        deliveries = [
+            self._lock(window.pop(chaos.pick(len(window))), now)
+            for _ in range(min(max_events, len(window)))
+        ]
+        for queued in window:
+            heapq.heappush(self._ready, (queued.seq, queued))
         return deliveries
+
+    def _take_ready(self, count: int) -> list[QueuedEvent]:
+        """Pop the first `count` available events, in publish order."""
+        taken: list[QueuedEvent] = []
+        while self._ready and len(taken) < count:
+            _, queued = heapq.heappop(self._ready)
+            if queued.state is State.AVAILABLE:
+                taken.append(queued)
+        return taken
+
+    def _lock(self, queued: QueuedEvent, now: float) -> Delivery:
+        lock_duration = self.settings.lock_duration
+        if self.chaos.active:
+            lock_duration = self.chaos.lock_duration(lock_duration)
+        self._ready_count -= 1
+        token = self._ids.lock_token()
+        queued.state = State.LOCKED
+        queued.delivery_count += 1
+        queued.lock_token = token
+        queued.lock_created_at = now
+        queued.locked_until = now + lock_duration
+        self._locks[token] = queued
+        heapq.heappush(self._lock_expiry, (queued.locked_until, queued.seq, token))
+        return Delivery(queued.event, token, queued.delivery_count)
 
     @property
     def available_count(self) -> int:
@@ -439,7 +479,7 @@ class SubscriptionQueue:
     def pending(self, now: float) -> list[Snapshot]:
         """Every event not yet settled: available, delayed or locked (a view, O(n))."""
         self.tick(now)
-        ready = [q for q in self._ready if q.state is State.AVAILABLE]
+        ready = [q for _, q in sorted(self._ready) if q.state is State.AVAILABLE]
         delayed = sorted(
             (q for _, _, q in self._delayed if q.state is State.DELAYED), key=lambda q: q.seq
         )

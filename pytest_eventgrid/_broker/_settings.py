@@ -6,22 +6,21 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from typing import Any
 
-from .._errors import UsageError, docs
+from .. import _checks
+from .._errors import UsageError, docs, usage_error
 from ._filters import EventFilter, parse_filter
 
 SEVEN_DAYS = 7 * 24 * 3600.0
 LOCK_DURATION_RANGE = (60.0, 300.0)
 MAX_DELIVERY_COUNT_RANGE = (1, 10)
 MIN_TIME_TO_LIVE = 60.0
+SETTINGS_DOCS = "guide/#subscription-settings"
+TOPOLOGY_DOCS = "guide/#topology"
 
 
 def seconds(value: float | timedelta, name: str) -> float:
-    """`value` in seconds; a `timedelta` or a number."""
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise UsageError(f"{name} takes seconds or a timedelta, got {value!r}.")
-    return float(value)
+    """`value` in seconds: a `timedelta` or a number, finite and >= 0."""
+    return _checks.seconds(name, value, SETTINGS_DOCS)
 
 
 @dataclass(frozen=True)
@@ -49,11 +48,12 @@ class SubscriptionSettings:
     def __post_init__(self) -> None:
         for name in ("lock_duration", "time_to_live"):
             object.__setattr__(self, name, seconds(getattr(self, name), name))
+        object.__setattr__(self, "filter", parse_filter(self.filter))
         low, high = LOCK_DURATION_RANGE
         if not low <= self.lock_duration <= high:
             raise UsageError(
                 f"lock_duration must be between {low:g} and {high:g} seconds, as on the "
-                f"service; got {self.lock_duration:g}. See {docs('guide/#topology')}"
+                f"service; got {self.lock_duration:g}. See {docs(TOPOLOGY_DOCS)}"
             )
         low_count, high_count = MAX_DELIVERY_COUNT_RANGE
         if (
@@ -63,36 +63,33 @@ class SubscriptionSettings:
         ):
             raise UsageError(
                 f"max_delivery_count must be an integer from {low_count} to {high_count}, "
-                f"as on the service; got {self.max_delivery_count!r}. "
-                f"See {docs('guide/#topology')}"
+                f"as on the service; got {self.max_delivery_count!r}. See {docs(TOPOLOGY_DOCS)}"
             )
         if not MIN_TIME_TO_LIVE <= self.time_to_live <= SEVEN_DAYS:
             raise UsageError(
                 "time_to_live must be between 60 seconds and 7 days, as on the service; "
-                f"got {self.time_to_live:g} seconds. See {docs('guide/#topology')}"
+                f"got {self.time_to_live:g} seconds. See {docs(TOPOLOGY_DOCS)}"
             )
         if self.time_to_live < self.lock_duration:
             raise UsageError(
                 f"time_to_live ({self.time_to_live:g} seconds) must be at least the "
                 f"lock_duration ({self.lock_duration:g} seconds), as on the service. "
-                f"See {docs('guide/#topology')}"
+                f"See {docs(TOPOLOGY_DOCS)}"
             )
-        if not isinstance(self.dead_letter, bool):
-            raise UsageError(f"dead_letter takes True or False, got {self.dead_letter!r}.")
+        _checks.flag("dead_letter", self.dead_letter, SETTINGS_DOCS)
 
     def updated(self, **changes: Any) -> SubscriptionSettings:
         """A copy with `changes` applied and checked."""
         allowed = {field.name for field in fields(self)}
         unknown = sorted(set(changes) - allowed)
         if unknown:
-            raise UsageError(
-                f"Unknown subscription setting(s) {', '.join(unknown)}; "
-                f"allowed: {', '.join(sorted(allowed))}."
+            raise usage_error(
+                "subscription setting(s)",
+                unknown,
+                f"some of {', '.join(sorted(allowed))}",
+                SETTINGS_DOCS,
             )
-        converted: dict[str, Any] = {
-            name: seconds(value, name) if name in ("lock_duration", "time_to_live") else value
-            for name, value in changes.items()
-        }
+        converted: dict[str, Any] = dict(changes)
         if "filter" in converted and not isinstance(converted["filter"], EventFilter):
             converted["filter"] = parse_filter(converted["filter"])
         return replace(self, **converted)

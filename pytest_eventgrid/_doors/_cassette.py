@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .._errors import UsageError, docs
+from .. import _checks
+from .._errors import UsageError, docs, usage_error
 from ._playback import (
     RecordedEntry,
     RecordedRequest,
@@ -34,7 +35,10 @@ from ._playback import (
 CASSETTE_VERSION = 1
 # Recomputed on playback, so neither stored nor replayed.
 _UNSTORED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
-_FORMAT = f"See {docs('guide/playback/#cassettes')}"
+CASSETTES_DOCS = "guide/playback/#cassettes"
+_FORMAT = f"See {docs(CASSETTES_DOCS)}"
+# What a loader takes besides a path.
+PATH_OR_DATA = f"{_checks.PATH} or the parsed JSON (a dict)"
 
 PathOrData = str | os.PathLike[str] | Mapping[str, Any]
 
@@ -111,7 +115,14 @@ def save_cassette(recording: Recording, path: str | os.PathLike[str]) -> Path:
     """Write `recording` to `path` as a native cassette, atomically: a unique temporary
     file next to it is renamed over it, so readers (and other xdist workers) never see
     half a file. Missing parent folders are created."""
-    target = Path(path)
+    if not isinstance(recording, Recording):
+        raise usage_error(
+            "save_cassette(recording)",
+            recording,
+            "a Recording (from load_recording(), or a recorder's .recording)",
+            CASSETTES_DOCS,
+        )
+    target = Path(_checks.path("save_cassette(path)", path, CASSETTES_DOCS))
     target.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(to_cassette(recording), indent=2, ensure_ascii=False) + "\n"
     handle, temporary = tempfile.mkstemp(
@@ -129,16 +140,18 @@ def save_cassette(recording: Recording, path: str | os.PathLike[str]) -> Path:
 
 def convert_test_proxy(source: str | os.PathLike[str], destination: str | os.PathLike[str]) -> Path:
     """Convert an Azure SDK test-proxy recording file to a native cassette file."""
+    _checks.path("convert_test_proxy(source)", source, CASSETTES_DOCS)
+    _checks.path("convert_test_proxy(destination)", destination, CASSETTES_DOCS)
     return save_cassette(load_test_proxy(source), destination)
 
 
 # -- reading -----------------------------------------------------------------------------------
 
 
-def _read(recording: PathOrData) -> tuple[object, str | None]:
+def _read(recording: PathOrData, what: str) -> tuple[object, str | None]:
     if isinstance(recording, Mapping):
         return recording, None
-    source = os.fspath(recording)
+    source = _checks.path(what, recording, CASSETTES_DOCS, expected=PATH_OR_DATA)
     try:
         with open(source, encoding="utf-8-sig") as file:
             return json.load(file), source
@@ -215,7 +228,7 @@ def _from_cassette(data: Mapping[str, Any], source: str | None) -> Recording:
 
 def load_cassette(cassette: PathOrData) -> Recording:
     """Parse a native cassette: a file path or the parsed JSON."""
-    data, source = _read(cassette)
+    data, source = _read(cassette, "load_cassette(cassette)")
     if not isinstance(data, Mapping):
         raise UsageError(f"{source or 'the cassette'} is not a cassette object. {_FORMAT}")
     return _from_cassette(data, source)
@@ -223,7 +236,7 @@ def load_cassette(cassette: PathOrData) -> Recording:
 
 def load_recording(recording: PathOrData) -> Recording:
     """Parse a native cassette or a test-proxy recording, whichever it is."""
-    data, source = _read(recording)
+    data, source = _read(recording, "load_recording(recording)")
     if isinstance(data, Mapping) and "interactions" in data:
         return _from_cassette(data, source)
     if isinstance(data, Mapping) and "Entries" in data:

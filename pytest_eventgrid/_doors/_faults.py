@@ -21,9 +21,9 @@ from azure.core.exceptions import (
     ServiceResponseTimeoutError,
 )
 
-from .. import faults
+from .. import _checks, faults
 from .._broker import Broker, JournalEntry
-from .._errors import UsageError, docs
+from .._errors import one_of, usage_error
 from .._wire import EventGridService, LongPoll, WireRequest, WireResponse, WireResult
 from .._wire._basic import BasicError, basic_error_response
 from .._wire._errors import ServiceError, namespace_error
@@ -35,6 +35,12 @@ CORRUPTED = "bad:"
 # Outcomes the wire still serves (and records); the others replace its answer.
 _SERVED = frozenset({"ok", "latency", "short_receive", "tokens"})
 OPERATIONS = ("publish", "receive", "acknowledge", "release", "reject", "renew_locks", "send")
+OUTCOMES_DOCS = "guide/failures/#outcomes"
+SELECTING_DOCS = "guide/failures/#selecting-requests"
+HOW_MANY_DOCS = "guide/failures/#how-many-requests"
+STRICTNESS_DOCS = "guide/failures/#strictness"
+MISTAKES_DOCS = "guide/failures/#mistakes"
+MARKER_DOCS = "guide/failures/#the-marker"
 _CODES = {
     400: ("BadRequest", "The request is invalid."),
     401: ("Unauthorized", "The request authorization key is not authorized for {host}."),
@@ -179,6 +185,53 @@ class Fault:
         return self.outcomes[min(self.fired, len(self.outcomes) - 1)]
 
 
+def check_fault(fault: Fault) -> None:
+    """A `UsageError` for a fault the fake cannot honour, naming the argument of `fail()`."""
+    if fault.operation is not None and fault.operation not in OPERATIONS:
+        raise usage_error(
+            "fail(operation)",
+            fault.operation,
+            f"{one_of(OPERATIONS, fault.operation)}, or None for any",
+            SELECTING_DOCS,
+        )
+    _checks.optional_name("fail(topic=)", fault.topic, SELECTING_DOCS)
+    _checks.optional_name("fail(subscription=)", fault.subscription, SELECTING_DOCS)
+    if fault.when is not None:
+        _checks.function("fail(when=)", fault.when, SELECTING_DOCS)
+    if fault.times is not None:
+        _checks.integer("fail(times=)", fault.times, HOW_MANY_DOCS, low=1)
+    if fault.probability is not None:
+        _checks.chance("fail(probability=)", fault.probability, HOW_MANY_DOCS, zero=False)
+    _checks.flag("fail(optional=)", fault.optional, STRICTNESS_DOCS)
+    if not fault.outcomes:
+        raise usage_error(
+            "fail(outcome)", [], "an outcome, or a non-empty list of them", OUTCOMES_DOCS
+        )
+    for outcome in fault.outcomes:
+        _check_outcome(fault.operation, outcome)
+
+
+def _check_outcome(operation: str | None, outcome: object) -> None:
+    if not isinstance(outcome, Outcome):
+        raise usage_error(
+            "fail(outcome)",
+            outcome,
+            "an outcome made by pytest_eventgrid.faults, such as faults.status(503)",
+            OUTCOMES_DOCS,
+        )
+    if outcome.kind == "tokens" and operation not in SETTLEMENTS:
+        raise usage_error(
+            "fail(operation) of lose_tokens()",
+            operation,
+            "a settlement: acknowledge, release, reject or renew_locks",
+            MISTAKES_DOCS,
+        )
+    if outcome.kind == "short_receive" and operation != "receive":
+        raise usage_error(
+            "fail(operation) of short_receive()", operation, "'receive'", MISTAKES_DOCS
+        )
+
+
 def _faulted_request(request: WireRequest) -> FaultedRequest:
     route = match_route(request)
     if route is not None:
@@ -209,34 +262,8 @@ class FaultScript:
         self.faults: list[Fault] = []
 
     def add(self, fault: Fault) -> Fault:
-        if fault.operation is not None and fault.operation not in OPERATIONS:
-            raise UsageError(
-                f"fail() takes an operation of {', '.join(OPERATIONS)}, or None for any; "
-                f"got {fault.operation!r}. See {docs('guide/failures/#selecting-requests')}"
-            )
-        if not fault.outcomes:
-            raise UsageError("fail() needs at least one outcome.")
-        if fault.times is not None and (isinstance(fault.times, bool) or fault.times < 1):
-            raise UsageError(
-                f"fail() takes times >= 1, or None for every matching request; got "
-                f"{fault.times!r}. See {docs('guide/failures/#how-many-requests')}"
-            )
-        for outcome in fault.outcomes:
-            if not isinstance(outcome, Outcome):
-                raise UsageError(
-                    "fail() takes outcomes made by pytest_eventgrid.faults, such as "
-                    f"faults.status(503); got {outcome!r}. "
-                    f"See {docs('guide/failures/#outcomes')}"
-                )
-            if outcome.kind == "tokens" and fault.operation not in SETTLEMENTS:
-                raise UsageError(
-                    "lose_tokens() only applies to acknowledge, release, reject and "
-                    f"renew_locks; got {fault.operation!r}."
-                )
-            if outcome.kind == "short_receive" and fault.operation != "receive":
-                raise UsageError(
-                    f"short_receive() only applies to receive; got {fault.operation!r}."
-                )
+        """Script `fault`, once its selectors and outcomes are checked."""
+        check_fault(fault)
         with self._lock:
             self.faults.append(fault)
         return fault
@@ -432,6 +459,7 @@ _SPEC_KEYS = frozenset(
         "optional",
     }
 )
+_KINDS = ("status", "error", "latency", "lose_tokens", "short_receive")
 _ERRORS = {
     "connection_refused": faults.connection_refused,
     "connection_reset": faults.connection_reset,
@@ -439,18 +467,25 @@ _ERRORS = {
 }
 
 
-def outcome_from_spec(spec: Mapping[str, Any]) -> Outcome:
+def outcome_from_spec(spec: object) -> Outcome:
     """The outcome a marker's fault mapping asks for (exactly one kind of outcome)."""
-    unknown = sorted(set(spec) - _SPEC_KEYS)
-    kinds = [
-        key for key in ("status", "error", "latency", "lose_tokens", "short_receive") if key in spec
-    ]
+    if not isinstance(spec, Mapping):
+        raise usage_error(
+            "faults=[...] item",
+            spec,
+            'a mapping such as {"operation": "publish", "status": 503}',
+            MARKER_DOCS,
+        )
+    unknown = sorted(str(key) for key in spec if key not in _SPEC_KEYS)
+    kinds = [key for key in _KINDS if key in spec]
     if unknown or len(kinds) != 1 or "operation" not in spec:
-        raise UsageError(
-            "A fault in @pytest.mark.eventgrid(faults=[...]) is a mapping with `operation` and "
-            f"one of status, error, latency, lose_tokens, short_receive; got {dict(spec)!r}. "
-            f"Allowed keys: {', '.join(sorted(_SPEC_KEYS))}. "
-            f"See {docs('guide/failures/#the-marker')}"
+        raise usage_error(
+            "faults=[...] item",
+            dict(spec),
+            f"a mapping with `operation` and exactly one of {', '.join(_KINDS)}"
+            + (f"; unknown key(s): {', '.join(unknown)}" if unknown else "")
+            + f" (allowed keys: {', '.join(sorted(_SPEC_KEYS))})",
+            MARKER_DOCS,
         )
     kind = kinds[0]
     if kind == "status":
@@ -459,9 +494,7 @@ def outcome_from_spec(spec: Mapping[str, Any]) -> Outcome:
         )
     if kind == "error":
         if spec["error"] not in _ERRORS:
-            raise UsageError(
-                f"A fault's error is one of {', '.join(_ERRORS)}; got {spec['error']!r}."
-            )
+            raise usage_error("faults=[...] error", spec["error"], one_of(_ERRORS), MARKER_DOCS)
         return _ERRORS[spec["error"]]()
     if kind == "latency":
         return faults.latency(spec["latency"])
@@ -469,7 +502,21 @@ def outcome_from_spec(spec: Mapping[str, Any]) -> Outcome:
         return faults.short_receive(spec["short_receive"])
     tokens = spec["lose_tokens"]
     return faults.lose_tokens(
-        None if tokens in (True, "all") else tokens,
+        None if tokens is True or tokens == "all" else tokens,
         fraction=spec.get("fraction"),
         code=spec.get("code", "TokenLost"),
     )
+
+
+def faults_from_specs(specs: object) -> list[Mapping[str, Any]]:
+    """The `faults=` setting: a list of fault mappings (not one mapping on its own)."""
+    if isinstance(specs, Mapping | str | bytes) or not isinstance(specs, Sequence):
+        raise usage_error(
+            "faults=",
+            specs,
+            'a list of fault mappings, such as [{"operation": "publish", "status": 503}]',
+            MARKER_DOCS,
+        )
+    for spec in specs:
+        outcome_from_spec(spec)
+    return list(specs)

@@ -18,13 +18,24 @@ last one:
   user's own respx routers when there are any (which answer or refuse it), else to
   the network.
 
-Active fakes form a stack: the innermost one that serves a host answers it.
+Active fakes belong to the thread and the `contextvars` context that started them
+(an asyncio task created inside sees them; `asyncio.to_thread` and
+`contextvars.copy_context().run` hand them on). In a context, they form a stack: the
+innermost one that serves a host answers it, or lets it pass when it was activated
+with `intercepts=False`. A context with no fake of its own (a thread that the code
+under test started) uses the fakes that are active elsewhere when they form one
+chain; when they do not (two threads, each inside its own fake), a request for a
+host they serve is refused with a `UsageError`, never given to the wrong fake.
+
+The patches are process-wide: installed while at least one intercepting fake is
+active anywhere, removed with the last one.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 from urllib.parse import urlsplit
@@ -39,6 +50,7 @@ from respx.mocks import Mocker
 from respx.models import AllMockedAssertionError, PassThrough
 
 from .._broker import Clock
+from .._errors import UsageError, docs
 from .._wire import WireRequest, WireResponse
 from ._autojump import Handler, serve, serve_async
 from ._faults import InjectedTransportError
@@ -69,39 +81,114 @@ class AnswersAsync(Protocol):
 
 
 EVENTGRID_DOMAIN = ".eventgrid.azure.net"
-_lock = threading.RLock()
-_active: list[InterceptTarget] = []
+
+
+class _Activation:
+    """One `activate()`: the target, whether it intercepts, and the activation it was
+    nested in (in the context that activated it), if any."""
+
+    __slots__ = ("intercepts", "parent", "target")
+
+    def __init__(
+        self, target: InterceptTarget, intercepts: bool, parent: _Activation | None
+    ) -> None:
+        self.target, self.intercepts, self.parent = target, intercepts, parent
+
+    def encloses(self, other: _Activation) -> bool:
+        """Whether `other` is this activation or one it is nested in."""
+        node: _Activation | None = self
+        while node is not None:
+            if node is other:
+                return True
+            node = node.parent
+        return False
+
+
+# This context's activations, outermost first (some may have ended in another context).
+_context_stack: ContextVar[tuple[_Activation, ...]] = ContextVar(
+    "pytest_eventgrid_active", default=()
+)
+_lock = threading.Lock()
+# Every activation in the process, oldest first: replaced, never changed in place.
+_live: tuple[_Activation, ...] = ()
 _originals: dict[str, Callable[..., Any]] = {}
+_installed = False
 _router: _EventGridRouter | None = None
 
 
+def _own(live: tuple[_Activation, ...]) -> list[_Activation]:
+    """This context's activations that are still live, outermost first."""
+    return [activation for activation in _context_stack.get() if activation in live]
+
+
 def target_for(url: str) -> InterceptTarget | None:
-    """The innermost active fake that serves the host of `url`, if any."""
+    """The fake that answers a request for `url` from this context, if any.
+
+    The innermost of this context's fakes that serves the host, unless it was
+    activated with `intercepts=False` (then None). A context with no fake of its
+    own uses the fakes active elsewhere when they are one chain of nested fakes;
+    when they are not, a request for a host they serve is a `UsageError`.
+    """
     host = urlsplit(url).hostname or ""  # lower-case already
-    with _lock:
-        for target in reversed(_active):
-            if target.serves(host):
-                return target
-    return None
+    live = _live
+    own = _own(live)
+    candidates = own or list(live)
+    serving = [activation for activation in candidates if activation.target.serves(host)]
+    if not serving:
+        return None
+    innermost = serving[-1]
+    if not own and not all(innermost.encloses(other) for other in serving):
+        raise _ambiguous(host, serving)
+    return innermost.target if innermost.intercepts else None
 
 
-def activate(target: InterceptTarget) -> None:
-    """Route requests for `target`'s hosts to it until `deactivate(target)`."""
+def _ambiguous(host: str, serving: list[_Activation]) -> UsageError:
+    return UsageError(
+        f"A request for {host} came from a thread or context with no fake of its own, "
+        f"while {len(serving)} fakes are active in other threads or contexts that are "
+        f"not nested in one another, so pytest-eventgrid cannot tell which fake it is "
+        f"for. Run the code in the context of the fake it belongs to: from inside "
+        f"`with mock_eventgrid()` (or the test), call it with "
+        f"`contextvars.copy_context().run(function)`, `executor.submit("
+        f"contextvars.copy_context().run, function)` or `asyncio.to_thread(function)`. "
+        f"See {docs('guide/intercepting/#threads')}"
+    )
+
+
+def activate(target: InterceptTarget, *, intercepts: bool = True) -> None:
+    """Route this context's requests for `target`'s hosts to it until
+    `deactivate(target)`. With `intercepts=False`, they pass through untouched
+    instead: only clients wired to the fake explicitly reach it."""
+    global _live
     with _lock:
-        if not _active:
+        own = _own(_live)
+        activation = _Activation(target, intercepts, own[-1] if own else None)
+        _live = (*_live, activation)
+        _context_stack.set((*own, activation))
+        if intercepts and not _installed:
             _install()
-        _active.append(target)
 
 
 def deactivate(target: InterceptTarget) -> None:
-    """Stop routing to `target`; the patches go when no fake is active."""
+    """End the innermost activation of `target`: this context's if it has one, else
+    the newest anywhere. The patches go when no intercepting fake is active."""
+    global _live
     with _lock:
-        for index in range(len(_active) - 1, -1, -1):
-            if _active[index] is target:
-                del _active[index]
-                break
-        if not _active:
+        own = _own(_live)
+        mine = [activation for activation in own if activation.target is target]
+        anywhere = [activation for activation in _live if activation.target is target]
+        if not (mine or anywhere):
+            return
+        ended = (mine or anywhere)[-1]
+        _live = tuple(activation for activation in _live if activation is not ended)
+        _context_stack.set(tuple(activation for activation in own if activation is not ended))
+        if _installed and not any(activation.intercepts for activation in _live):
             _uninstall()
+
+
+def active_targets() -> list[InterceptTarget]:
+    """This context's active fakes, outermost first."""
+    return [activation.target for activation in _own(_live)]
 
 
 class Intercepting:
@@ -158,7 +245,7 @@ _Self = TypeVar("_Self", bound=Intercepting)
 
 def is_installed() -> bool:
     """Whether the interception patches are in place."""
-    return bool(_originals)
+    return _installed
 
 
 # -- azure-core ----------------------------------------------------------------------------
@@ -273,27 +360,31 @@ async def _async_retry(policy: AsyncRetryPolicy, request: PipelineRequest) -> Pi
 
 
 def _install() -> None:
-    global _router
-    _originals["sync"] = _TransportRunner.send
-    _originals["async"] = _AsyncTransportRunner.send
-    _originals["sync_retry"] = RetryPolicy.send
-    _originals["async_retry"] = AsyncRetryPolicy.send
+    """Patch azure-core and start the httpx router (under `_lock`)."""
+    global _router, _installed
+    if _TransportRunner.send is not _sync_send:  # else a leftover: keep the originals
+        _originals["sync"] = _TransportRunner.send
+        _originals["async"] = _AsyncTransportRunner.send
+        _originals["sync_retry"] = RetryPolicy.send
+        _originals["async_retry"] = AsyncRetryPolicy.send
     _TransportRunner.send = _sync_send  # type: ignore[method-assign,assignment]
     _AsyncTransportRunner.send = _async_send  # type: ignore[method-assign,assignment]
     RetryPolicy.send = _sync_retry  # type: ignore[method-assign,assignment]
     AsyncRetryPolicy.send = _async_retry  # type: ignore[method-assign,assignment]
     _router = _EventGridRouter(using="httpx", assert_all_called=False, assert_all_mocked=True)
     _router.start()
+    _installed = True
 
 
 def _uninstall() -> None:
-    global _router
-    if not _originals:
-        return
-    _TransportRunner.send = _originals.pop("sync")  # type: ignore[method-assign]
-    _AsyncTransportRunner.send = _originals.pop("async")  # type: ignore[method-assign]
-    RetryPolicy.send = _originals.pop("sync_retry")  # type: ignore[method-assign]
-    AsyncRetryPolicy.send = _originals.pop("async_retry")  # type: ignore[method-assign]
+    """Undo `_install()` (under `_lock`). The originals stay known: a request that
+    another thread is sending through a patch right now still finds them."""
+    global _router, _installed
+    _TransportRunner.send = _originals["sync"]  # type: ignore[method-assign]
+    _AsyncTransportRunner.send = _originals["async"]  # type: ignore[method-assign]
+    RetryPolicy.send = _originals["sync_retry"]  # type: ignore[method-assign]
+    AsyncRetryPolicy.send = _originals["async_retry"]  # type: ignore[method-assign]
     if _router is not None:
         _router.stop(quiet=True)
         _router = None
+    _installed = False

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import _checks
 from .._broker import Clock
-from .._errors import UsageError, docs
+from .._errors import UsageError, docs, usage_error
 from .._wire import WireRequest, WireResponse
 from .._wire._errors import ServiceError, namespace_error
 from .._wire._matching import (
@@ -170,7 +171,12 @@ def load_test_proxy(recording: str | os.PathLike[str] | Mapping[str, Any]) -> Re
     if isinstance(recording, Mapping):
         data: object = recording
     else:
-        source = os.fspath(recording)
+        source = _checks.path(
+            "load_test_proxy(recording)",
+            recording,
+            "guide/playback/#recording-files",
+            expected=f"{_checks.PATH} or the parsed JSON (a dict)",
+        )
         with open(source, encoding="utf-8-sig") as file:
             data = json.load(file)
     if not isinstance(data, Mapping) or not isinstance(data.get("Entries"), list):
@@ -308,6 +314,13 @@ class Player(Intercepting):
         return "\n".join(lines)
 
 
+def checked_clock(what: str, clock: object, anchor: str) -> Clock | None:
+    """`clock=`: a fake's clock (`eventgrid.clock`), or None for a clock of its own."""
+    if clock is not None and not isinstance(clock, Clock):
+        raise usage_error(what, clock, "an EventGrid's clock (eventgrid.clock), or None", anchor)
+    return clock
+
+
 def playback(
     recording: Recording | str | os.PathLike[str] | Mapping[str, Any],
     *,
@@ -324,9 +337,17 @@ def playback(
     (`IGNORED_EVENT_FIELDS` unless given; add yours with
     `ignore=(*IGNORED_EVENT_FIELDS, "data.placedAt")`)."""
     matching = Matching.of(match_on, ignore)
+    clock = checked_clock("playback(clock=)", clock, "guide/playback/#replaying-a-recording")
     if not isinstance(recording, Recording):
         from ._cassette import load_recording
 
+        if not isinstance(recording, Mapping):
+            _checks.path(
+                "playback(recording)",
+                recording,
+                "guide/playback/#replaying-a-recording",
+                expected=f"{_checks.PATH}, the parsed JSON (a dict) or a Recording",
+            )
         recording = load_recording(recording)
     return Player(recording, clock=clock, matching=matching)
 

@@ -15,7 +15,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,8 +23,9 @@ from urllib.parse import urlsplit
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 from azure.core.rest import HttpRequest
 
+from .. import _checks
 from .._broker import Clock
-from .._errors import UsageError, docs
+from .._errors import one_of, usage_error
 from .._wire import WireRequest, WireResponse
 from .._wire._jsonpaths import JsonPaths
 from .._wire._matching import IGNORED_EVENT_FIELDS, MATCH_ON, Matching
@@ -37,6 +38,7 @@ from ._playback import (
     RecordedRequest,
     RecordedResponse,
     Recording,
+    checked_clock,
 )
 from ._transport import AsyncEventGridTransport, EventGridTransport
 
@@ -54,12 +56,61 @@ SECRET_PATTERNS = (
 )
 # Not kept from a real response: its body is stored decoded, its length recomputed.
 _DROPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
+# Not recorded, as they differ from run to run and machine to machine and no replay
+# needs them: a request's length (of a body that is stored) and its SDK and platform.
+UNRECORDED_REQUEST_HEADERS = frozenset({"content-length", "user-agent"})
+# ... and the instant of a response.
+UNRECORDED_RESPONSE_HEADERS = _DROPPED_RESPONSE_HEADERS | {"date"}
 
 Pattern = str | re.Pattern[str]
+RECORDING_DOCS = "guide/playback/#recording"
+SANITIZING_DOCS = "guide/playback/#sanitizing"
+PATTERNS = "a regular expression or a list of them (strings or compiled str patterns)"
+HOSTS = "a host name or a list of host names (strings)"
+
+
+def _one_or_many(what: str, given: object, expected: str, anchor: str) -> Iterable[object]:
+    """`given` as a list: a lone string (or compiled pattern) is one item, not split."""
+    if isinstance(given, str | re.Pattern):
+        return (given,)
+    if not isinstance(given, Iterable):
+        raise usage_error(what, given, expected, anchor)
+    return given
 
 
 def _compiled(patterns: Iterable[Pattern]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) if isinstance(p, str) else p for p in patterns)
+    """`sanitize=` compiled; a `UsageError` for what is no str regular expression."""
+    compiled = []
+    for pattern in _one_or_many("sanitize=", patterns, PATTERNS, SANITIZING_DOCS):
+        if isinstance(pattern, re.Pattern) and isinstance(pattern.pattern, str):
+            compiled.append(pattern)
+        elif not isinstance(pattern, str):
+            raise usage_error("sanitize=", pattern, PATTERNS, SANITIZING_DOCS)
+        else:
+            try:
+                compiled.append(re.compile(pattern))
+            except re.error as error:
+                expected = f"a valid regular expression ({error})"
+                raise usage_error("sanitize=", pattern, expected, SANITIZING_DOCS) from None
+    return tuple(compiled)
+
+
+def _hosts(hosts: Iterable[str]) -> frozenset[str]:
+    """`hosts=` in lower case; a `UsageError` for what is no host name."""
+    checked = [
+        _checks.name("record(hosts=)", host, RECORDING_DOCS, expected=HOSTS)
+        for host in _one_or_many("record(hosts=)", hosts, HOSTS, RECORDING_DOCS)
+    ]
+    return frozenset(host.lower() for host in checked)
+
+
+def _checked_transports(transport: object, async_transport: object) -> None:
+    if transport is not None and not isinstance(transport, HttpTransport):
+        expected = "an azure-core HttpTransport (RequestsTransport(), say), or None"
+        raise usage_error("record(transport=)", transport, expected, RECORDING_DOCS)
+    if async_transport is not None and not isinstance(async_transport, AsyncHttpTransport):
+        expected = "an azure-core AsyncHttpTransport (AioHttpTransport(), say), or None"
+        raise usage_error("record(async_transport=)", async_transport, expected, RECORDING_DOCS)
 
 
 class Sanitizer:
@@ -81,6 +132,7 @@ class Sanitizer:
         hosts: bool = False,
     ) -> None:
         self.patterns = SECRET_PATTERNS + _compiled(extra)
+        hosts = _checks.flag("Sanitizer(hosts=)", hosts, SANITIZING_DOCS)
         self.json_paths = JsonPaths.compile(
             json_paths, what="sanitize_json=", anchor="guide/playback/#sanitizing"
         )
@@ -152,11 +204,15 @@ def _replace(match: re.Match[str]) -> str:
 
 def _check_mode(mode: str) -> str:
     if mode not in RECORD_MODES:
-        raise UsageError(
-            f"Unknown record mode {mode!r}; valid modes: {', '.join(RECORD_MODES)}. "
-            f"See {docs('guide/playback/#record-modes')}"
+        raise usage_error(
+            "record(mode=)", mode, one_of(RECORD_MODES, mode), "guide/playback/#record-modes"
         )
     return mode
+
+
+def _kept(headers: Mapping[str, str], unrecorded: frozenset[str]) -> dict[str, str]:
+    """`headers` without the ones not recorded (named in lower case)."""
+    return {name: value for name, value in headers.items() if name.lower() not in unrecorded}
 
 
 def _wire_response(status: int, headers: Any, body: bytes) -> WireResponse:
@@ -219,10 +275,14 @@ class Recorder(Intercepting):
         async_transport: AsyncHttpTransport | None = None,  # type: ignore[type-arg]
         clock: Clock | None = None,
     ) -> None:
-        self.path = Path(path)
+        self.path = Path(_checks.path("record(path)", path, RECORDING_DOCS))
         self.mode = _check_mode(mode)
+        sanitize_hosts = _checks.flag("record(sanitize_hosts=)", sanitize_hosts, SANITIZING_DOCS)
         self.sanitizer = Sanitizer(sanitize, json_paths=sanitize_json, hosts=sanitize_hosts)
         matching = Matching.of(match_on, ignore)
+        hosts = _hosts(hosts)
+        _checked_transports(transport, async_transport)
+        clock = checked_clock("record(clock=)", clock, RECORDING_DOCS)
         exists = self.path.exists()
         kept = load_cassette(self.path) if exists and mode != "rewrite" else Recording(())
         self.replays = exists and mode in ("none", "once", "new_episodes")
@@ -249,7 +309,7 @@ class Recorder(Intercepting):
         )
         self.recorded: list[RecordedEntry] = []
         self._kept = kept
-        self._hosts = frozenset(host.lower() for host in hosts) | kept.hosts
+        self._hosts = hosts | kept.hosts
         self._transport = transport
         self._owns_transport = transport is None
         self._async_transport = async_transport
@@ -357,8 +417,14 @@ class Recorder(Intercepting):
         sent = clean.request(request)
         entry = RecordedEntry(
             0,
-            RecordedRequest(sent.method, sent.url, sent.headers, sent.body),
-            RecordedResponse(status, clean.headers(response.headers), clean.body(body)),
+            RecordedRequest(
+                sent.method, sent.url, _kept(sent.headers, UNRECORDED_REQUEST_HEADERS), sent.body
+            ),
+            RecordedResponse(
+                status,
+                clean.headers(_kept(response.headers, UNRECORDED_RESPONSE_HEADERS)),
+                clean.body(body),
+            ),
         )
         with self._lock:
             self.recorded.append(entry)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from datetime import datetime
 from email.utils import format_datetime
 
 from .._broker import Broker, JournalEntry, JournalItem
 from .._broker._basic import BasicTopic
-from ._cloudevents import Event, normalize_time, parse_json, validate
+from ._cloudevents import Event, lone_surrogate, normalize_time, parse_json, validate
 from ._errors import ServiceError
 from ._http import WireRequest, WireResponse
 from ._sas import check_sas_token
@@ -66,6 +67,8 @@ def basic_error_body(code: str, message: str, detail_code: str) -> bytes:
     """The error body byte for byte as the service writes it: indented by hand, with
     CRLF line ends and the closing brackets out of step (REC: every Basic error)."""
     text, detail = json.dumps(message, ensure_ascii=False), json.dumps(detail_code)
+    if lone_surrogate(message) is not None:  # text from the request: escape it
+        text = json.dumps(message)
     lines = (
         "{",
         '    "error": {',
@@ -319,9 +322,14 @@ def parse_events(
     return schema, events, routes
 
 
+# A URI scheme (RFC 3986): a domain topic is named by a name or a resource id, never by
+# an absolute URI (ISSUE MicrosoftDocs/azure-docs#43468, Azure/azure-sdk-for-net#25510).
+_ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def _domain_route(topic: BasicTopic, value: object, field: str, index: int) -> str | None:
     """The domain topic an event names: the whole value, or the last segment after
-    `/topics/` when it is a resource id."""
+    `/topics/` when it is a resource id. An absolute URI is refused."""
     if topic.kind != "domain":
         return None
     if not isinstance(value, str) or not value:
@@ -330,7 +338,14 @@ def _domain_route(topic: BasicTopic, value: object, field: str, index: int) -> s
             f"names the domain topic. Path '[{index}]'."
         )
     head, separator, tail = value.rpartition("/topics/")
-    return tail if separator and head and tail and "/" not in tail else value
+    if separator and head and tail and "/" not in tail:
+        return tail
+    if _ABSOLUTE_URI.match(value):
+        raise bad_request(
+            "Required property 'topic' needs to either be a full resource id or should be "
+            f"just the name of the domain topic. Found: {value}."
+        )
+    return value
 
 
 class BasicApi:
@@ -361,6 +376,8 @@ class BasicApi:
         schema, events, routes = parse_events(request, self.topic)
         channel = request.header("aeg-channel-name")
         with self.broker.lock:
+            # A new host becomes a Basic topic only now, once its first publish is served.
+            self.topic = self.broker.basic_topics.setdefault(self.topic.host, self.topic)
             now = self.broker.clock.now()
             self.topic.publish(events, schema, now, domain_topics=routes, channel=channel)
             self.broker.journal.record(

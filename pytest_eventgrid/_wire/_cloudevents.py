@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -146,15 +147,83 @@ def _not_json(name: str) -> object:
     raise ValueError(f"{name} is not a JSON value")
 
 
-_STRICT_JSON = json.JSONDecoder(parse_constant=_not_json)
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"the number {text} is out of range")
+    return number
+
+
+_STRICT_JSON = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
+# A body deeper than this is refused (UNCONFIRMED: the default MaxDepth of .NET's JSON
+# readers, System.Text.Json and Json.NET alike).
+MAX_JSON_DEPTH = 64
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def not_json(reason: object) -> ServiceError:
+    return bad_request(f"The request body is not valid JSON: {reason}")
 
 
 def parse_json(body: bytes) -> object:
-    """A JSON document, strictly: `NaN` and `Infinity` are not JSON."""
+    """A JSON document, strictly: `NaN`, `Infinity`, numbers beyond a double, lone
+    surrogates and nesting deeper than `MAX_JSON_DEPTH` are not JSON."""
     try:
-        return _STRICT_JSON.decode(body.decode("utf-8"))
+        document = _STRICT_JSON.decode(body.decode("utf-8"))
+    except RecursionError:
+        raise not_json(f"it is nested more than {MAX_JSON_DEPTH} levels deep") from None
     except (UnicodeDecodeError, ValueError) as error:
-        raise bad_request(f"The request body is not valid JSON: {error}") from error
+        raise not_json(error) from error
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _too_deep(body):
+        raise not_json(f"it is nested more than {MAX_JSON_DEPTH} levels deep")
+    if _SURROGATE_ESCAPE.search(body):
+        # Only an escape can spell a surrogate: the UTF-8 decoder refuses them raw.
+        surrogate = lone_surrogate(document)
+        if surrogate is not None:
+            raise not_json(
+                f"the string escape {surrogate} is a lone surrogate, not a Unicode character"
+            )
+    return document
+
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+# Every byte but brackets goes; braces become brackets.
+_BRACKETS_ONLY = (bytes.maketrans(b"{}", b"[]"), bytes(set(range(256)) - set(b"[]{}")))
+
+
+def _too_deep(body: bytes) -> bool:
+    """Whether the JSON text `body` (already parsed) nests more than `MAX_JSON_DEPTH`
+    deep: drop its strings and all but its brackets, then peel the innermost pairs
+    off, a level a round."""
+    brackets = _JSON_STRING.sub(b"", body).translate(*_BRACKETS_ONLY)
+    for _ in range(MAX_JSON_DEPTH):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"[]", b"")
+    return bool(brackets)
+
+
+def lone_surrogate(value: object) -> str | None:
+    """The first lone surrogate in `value` (keys and strings, at any depth) as a
+    `\\uXXXX` escape, or None when all of it is Unicode text."""
+    try:
+        _dumps(value)
+    except UnicodeEncodeError as error:
+        return f"\\u{ord(error.object[error.start]):04x}"
+    return None
+
+
+def sorted_keys(value: object) -> object:
+    """`value` with the keys of every object in it sorted, as the service re-serialises
+    a namespace event's `data` (REC). Callers bound the depth (`parse_json`)."""
+    if isinstance(value, dict):
+        return {
+            key: sorted_keys(value[key]) if isinstance(value[key], dict | list) else value[key]
+            for key in sorted(value)
+        }
+    if isinstance(value, list):
+        return [sorted_keys(item) if isinstance(item, dict | list) else item for item in value]
+    return value
 
 
 def parse_structured(body: bytes, *, batch: bool) -> list[Event]:
@@ -186,9 +255,11 @@ def parse_binary(headers: Mapping[str, str], body: bytes) -> Event:
     if "ce-datacontenttype" in headers:
         raise bad_request("`ce-datacontenttype` must not be sent in binary mode")
     candidate: Event = {
-        name[3:]: unquote(value) for name, value in headers.items() if name.startswith("ce-")
+        name[3:]: _header_text(name, unquote(value))
+        for name, value in headers.items()
+        if name.startswith("ce-")
     }
-    candidate["datacontenttype"] = content_type
+    candidate["datacontenttype"] = _header_text("content-type", content_type)
     if body:
         media = content_type.split(";", 1)[0].strip().lower()
         if _JSON_MEDIA.match(media):
@@ -198,6 +269,13 @@ def parse_binary(headers: Mapping[str, str], body: bytes) -> Event:
         else:
             candidate["data_base64"] = base64.b64encode(body).decode("ascii")
     return validate(candidate)
+
+
+def _header_text(name: str, value: str) -> str:
+    surrogate = lone_surrogate(value)
+    if surrogate is not None:
+        raise bad_request(f"The `{name}` header is not valid text: {surrogate} is a lone surrogate")
+    return value
 
 
 def is_binary_mode(headers: Mapping[str, str]) -> bool:

@@ -13,9 +13,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 def _split_url(url: str) -> tuple[str, str, dict[str, list[str]]]:
     """Host, decoded path and query of `url`; clients repeat URLs, so it is cached.
     (Callers must not change the query dict.)"""
-    split = urlsplit(url)
+    try:
+        split = urlsplit(url)
+        hostname = split.hostname
+    except ValueError:  # "https://[broken", say: a host nobody serves
+        return "", "", {}
     return (
-        (split.hostname or "").lower(),
+        (hostname or "").lower(),
         unquote(split.path),
         parse_qs(split.query, keep_blank_values=True),
     )
@@ -101,7 +105,11 @@ def json_response(
     content_type: str = "application/json; charset=utf-8",
     headers: Mapping[str, str] | None = None,
 ) -> WireResponse:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    try:
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        # Text from the request (a path, say) may hold a lone surrogate: escape it.
+        body = json.dumps(payload, separators=(",", ":")).encode("ascii")
     merged = {"Content-Type": content_type, "Content-Length": str(len(body))}
     merged.update(headers or {})
     return WireResponse(status, merged, body)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._errors import UsageError, docs
+from .._errors import UsageError, docs, usage_error
 
 if TYPE_CHECKING:
     from jsonpath_ng import JSONPath
@@ -28,6 +28,8 @@ class JsonPaths:
         `UsageError` that names `what` they are for and links the guide at `anchor`."""
         if isinstance(given, str):
             given = (given,)
+        if not isinstance(given, Iterable):
+            raise usage_error(what, given, "a JSON path or a list of JSON paths (strings)", anchor)
         keys: set[str] = set()
         paths: list[JSONPath] = []
         for path in given:

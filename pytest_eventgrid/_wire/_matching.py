@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .._errors import UsageError, docs
+from .._errors import UsageError, docs, usage_error
 from ._jsonpaths import JsonPaths
 
 SETTLEMENTS = frozenset({"acknowledge", "release", "reject", "renewLock"})
@@ -34,6 +34,13 @@ class Matching:
         cls, match_on: Iterable[str] = MATCH_ON, ignore: Iterable[str] = IGNORED_EVENT_FIELDS
     ) -> Matching:
         """Checked rules: an unknown `match_on` name or a bad JSON path is a `UsageError`."""
+        if not isinstance(match_on, Iterable):
+            raise usage_error(
+                "match_on=",
+                match_on,
+                f"a list of names from {', '.join(MATCHABLE)}",
+                "guide/playback/#matching",
+            )
         chosen = (match_on,) if isinstance(match_on, str) else tuple(match_on)
         unknown = [name for name in chosen if name not in MATCHABLE]
         if unknown:

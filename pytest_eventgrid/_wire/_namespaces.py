@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .._broker import JournalEntry, Namespace, SubscriptionQueue, TokenResult
-from ._cloudevents import Event, is_binary_mode, parse_binary, parse_json, parse_structured
+from ._cloudevents import (
+    Event,
+    is_binary_mode,
+    parse_binary,
+    parse_json,
+    parse_structured,
+    sorted_keys,
+)
 from ._errors import argument_invalid, bad_request, not_found
 from ._http import LongPoll, WireRequest, WireResponse, WireResult, json_response
 
@@ -120,7 +127,16 @@ def _lock_tokens(request: WireRequest) -> list[str]:
 
 
 def parse_publish(request: WireRequest) -> list[Event]:
-    """The events of a publish request, in whichever content mode it uses."""
+    """The events of a publish request, in whichever content mode it uses, with the
+    keys of their `data` objects sorted, as the service re-serialises them (REC)."""
+    events = _published_events(request)
+    for event in events:
+        if "data" in event:
+            event["data"] = sorted_keys(event["data"])
+    return events
+
+
+def _published_events(request: WireRequest) -> list[Event]:
     headers = request.lower_headers
     media = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
     if media == "application/cloudevents-batch+json":
@@ -180,7 +196,7 @@ class NamespaceApi:
         self._check_known(route)
         events = parse_publish(request)
         with self.broker.lock:
-            self.namespace.publish(route.topic, events)
+            self._adopt().publish(route.topic, events)
         return WireResponse(200, {"Content-Type": "application/json", "Content-Length": "2"}, b"{}")
 
     def _receive(self, request: WireRequest, route: Route) -> WireResult:
@@ -189,11 +205,13 @@ class NamespaceApi:
         subscription = route.subscription or ""
         self._check_known(route)
         with self.broker.lock:
-            queue = self.namespace.subscription(route.topic, subscription)
+            queue = self._adopt().subscription(route.topic, subscription)
             deadline = self.broker.clock.now() + max_wait
 
         def poll() -> WireResponse | None:
             with self.broker.lock:
+                if self.broker.clock.now() >= deadline:
+                    return None  # the wait is over: what ends now waits for the next receive
                 deliveries = self.namespace.receive(route.topic, subscription, max_events)
             if not deliveries:
                 return None
@@ -261,7 +279,7 @@ class NamespaceApi:
                 return queue.release(tokens, now, float(delay))
 
         with self.broker.lock:
-            results = self.namespace.settle(
+            results = self._adopt().settle(
                 route.operation,
                 route.topic,
                 route.subscription or "",
@@ -270,6 +288,12 @@ class NamespaceApi:
                 detail=f"delay={delay}s" if delay else "",
             )
         return settlement_response(results, version)
+
+    def _adopt(self) -> Namespace:
+        """The namespace, which the broker holds from now on: only a request that is
+        served creates its namespace. Callers hold the broker lock."""
+        self.namespace = self.broker.namespaces.setdefault(self.namespace.name, self.namespace)
+        return self.namespace
 
     def _check_known(self, route: Route) -> None:
         """404 for a topic or subscription the namespace lacks and may not create.

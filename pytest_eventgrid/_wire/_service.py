@@ -20,8 +20,12 @@ from ._errors import (
 from ._http import LongPoll, WireRequest, WireResponse, WireResult
 from ._namespaces import NamespaceApi, Route, match_route
 
-NamespaceResolver = Callable[[str], Namespace | None]
-# (host, create) -> the Basic topic behind host; `create` asks to make it on first use.
+# (host, create) -> the namespace behind host. The wire asks with `create=False` and
+# gets, for a new host, a namespace the broker does not hold yet: it adopts it when a
+# request is served, so a refused request creates nothing.
+NamespaceResolver = Callable[[str, bool], Namespace | None]
+# (host, create) -> the Basic topic behind host; with `create` (a Basic publish), a new
+# host gives a topic the broker does not hold yet, adopted when the publish is served.
 BasicResolver = Callable[[str, bool], BasicTopic | None]
 
 
@@ -49,11 +53,12 @@ class EventGridService:
 
     def handle(self, request: WireRequest) -> WireResult:
         route = match_route(request)
-        if route is None and self._resolve_basic is not None:
+        if self._resolve_basic is not None:
+            # A Basic host answers every request as a Basic host, namespace paths too.
             topic = self._resolve_basic(request.host, _is_basic_publish(request))
             if topic is not None:
                 return self._basic(request, topic)
-        namespace = self._resolve(request.host)
+        namespace = self._resolve(request.host, False)
         if namespace is None:
             return self._error(not_found(not_served_message(request, ())), request, route, None)
         try:

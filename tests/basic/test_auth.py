@@ -229,3 +229,33 @@ async def test_the_sdk_publishes_with_an_entra_id_token(
 
     assert len(orders.published) == 1
     assert credential.scopes == [("https://eventgrid.azure.net/.default",)]
+
+
+@pytest.mark.asyncio
+@pytest.mark.eventgrid(key="topic-key")
+async def test_a_sas_token_signed_with_a_key_that_is_not_strict_base64_is_accepted(
+    eventgrid: EventGrid, door: BasicDoor
+) -> None:
+    # generate_sas decodes the key as base64.b64decode does by default: characters
+    # outside the alphabet are dropped, so "topic-key" signs as "topickey".
+    orders = eventgrid.basic_topic("orders")
+    token = sas(eventgrid, key="topic-key")
+    publisher = await door.publisher("orders", AzureSasCredential(token))
+
+    await publisher.send(order())
+
+    assert len(orders.published) == 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.eventgrid(key="topic-key")
+async def test_a_sas_token_signed_with_another_lenient_key_is_refused(
+    eventgrid: EventGrid, door: BasicDoor
+) -> None:
+    orders = eventgrid.basic_topic("orders")
+    publisher = await door.publisher("orders", AzureSasCredential(sas(eventgrid, key="other-key")))
+
+    with pytest.raises(ClientAuthenticationError, match="the signature does not match"):
+        await publisher.send(order())
+
+    assert orders.published == []

@@ -217,6 +217,50 @@ async def test_a_domain_eventgrid_event_must_name_its_domain_topic(
     assert shop.published == []
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("topic", "https://my-source.azurewebsites.net/"),
+        ("source", "https://my-source.azurewebsites.net/"),
+        ("source", "http://localHost"),
+        ("source", "urn:shop:orders"),
+    ],
+)
+async def test_a_domain_refuses_an_absolute_uri_as_domain_topic(
+    eventgrid: EventGrid, door: BasicDoor, field: str, value: str
+) -> None:
+    # ISSUE MicrosoftDocs/azure-docs#43468, Azure/azure-sdk-for-net#25510.
+    shop = eventgrid.domain("shop")
+    publisher = await door.publisher("shop")
+    event = order(1, topic=value) if field == "topic" else payment(1, source=value)
+
+    with pytest.raises(HttpResponseError) as raised:
+        await publisher.send([event])
+
+    assert raised.value.status_code == 400
+    assert raised.value.error is not None
+    assert raised.value.error.code == "BadRequest"
+    assert raised.value.error.message.startswith(
+        "Required property 'topic' needs to either be a full resource id or should be just "
+        f"the name of the domain topic. Found: {value}. Report '"
+    )
+    assert raised.value.error.details[0].code == "InputJsonInvalid"
+    assert shop.published == []
+
+
+async def test_a_domain_takes_a_full_resource_id_or_a_relative_name(
+    eventgrid: EventGrid, door: BasicDoor
+) -> None:
+    shop = eventgrid.domain("shop")
+    publisher = await door.publisher("shop")
+    resource = f"{SUBSCRIPTION_PATH}/domains/shop/topics/refunds"
+
+    await publisher.send([payment(1, source=resource), payment(2, source="payments")])
+
+    assert [event.id for event in shop.topic("refunds").published] == ["c1"]
+    assert [event.id for event in shop.topic("payments").published] == ["c2"]
+
+
 async def test_a_partner_namespace_keeps_each_requests_channel(
     eventgrid: EventGrid, door: BasicDoor
 ) -> None:

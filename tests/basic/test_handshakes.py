@@ -15,7 +15,8 @@ import pytest
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 
-from pytest_eventgrid import EventGrid
+from pytest_eventgrid import EventGrid, PushSubscriptionView, WebhookValidationError
+from pytest_eventgrid._basic_views import BasicTopicView
 
 from ._support import EVENTGRID_JSON, SUBSCRIPTION_PATH, Answer, Endpoint, asgi_app
 from .conftest import Deliver
@@ -30,6 +31,17 @@ def order() -> EventGridEvent:
 
 def payment() -> CloudEvent:
     return CloudEvent(source="/payments", type="Payment.Captured", data={})
+
+
+def subscribe(
+    topic: BasicTopicView, name: str, destination: Any, outcome: str, **settings: Any
+) -> PushSubscriptionView:
+    """`topic.subscribe(...)`, whose handshake runs at once: a failed one raises."""
+    if outcome == "succeeded":
+        return topic.subscribe(name, destination, **settings)
+    with pytest.raises(WebhookValidationError, match=f"subscription '{name}'"):
+        topic.subscribe(name, destination, **settings)
+    return topic.subscription(name)
 
 
 def code_of(request: httpx.Request) -> str:
@@ -113,7 +125,7 @@ async def test_only_a_200_echoing_the_code_validates(
 ) -> None:
     endpoint = Endpoint(handshake=answer)
     orders = eventgrid.basic_topic("orders")
-    handler = orders.subscribe("hook", endpoint)
+    handler = subscribe(orders, "hook", endpoint, outcome)
     with eventgrid.basic_publisher("orders") as publisher:
         publisher.send(order())
 
@@ -131,7 +143,7 @@ async def test_a_failed_subscription_never_receives_anything(
 ) -> None:
     endpoint = Endpoint(handshake=lambda request: 202)
     orders = eventgrid.basic_topic("orders")
-    handler = orders.subscribe("lazy", endpoint)
+    handler = subscribe(orders, "lazy", endpoint, "failed")
     assert handler.validation == "failed"
     with eventgrid.basic_publisher("orders") as publisher:
         publisher.send([order(), order()])
@@ -160,7 +172,7 @@ async def test_validate_false_skips_the_handshake(eventgrid: EventGrid, deliver:
 async def test_handshakes_are_on_the_timeline(eventgrid: EventGrid) -> None:
     orders = eventgrid.basic_topic("orders")
     orders.subscribe("good", Endpoint())
-    orders.subscribe("lazy", Endpoint(handshake=lambda request: 202))
+    subscribe(orders, "lazy", Endpoint(handshake=lambda request: 202), "failed")
 
     validations = [entry for entry in eventgrid.timeline if entry.operation == "validate"]
 
@@ -203,9 +215,11 @@ async def test_events_queued_before_a_failed_deferred_handshake_are_never_sent(
     with eventgrid.basic_publisher("orders") as publisher:
         publisher.send(order())
 
-    assert await eventgrid.deliver_async(drain=True) == []
+    with pytest.raises(WebhookValidationError):
+        await eventgrid.deliver_async(drain=True)
 
     assert (handler.validation, handler.pending) == ("failed", 0)
+    assert await eventgrid.deliver_async(drain=True) == []  # reported once, by the handshake
     assert endpoint.deliveries == []
 
 
@@ -268,7 +282,7 @@ async def test_only_an_allowed_origin_passes_abuse_protection(
 
     endpoint = Endpoint(handshake=consent)
     orders = eventgrid.basic_topic("orders")  # takes any schema; the subscription decides
-    handler = orders.subscribe("hook", endpoint, schema="cloudevents")
+    handler = subscribe(orders, "hook", endpoint, outcome, schema="cloudevents")
     with eventgrid.basic_publisher("orders") as publisher:
         publisher.send(payment())
 
@@ -278,3 +292,85 @@ async def test_only_an_allowed_origin_passes_abuse_protection(
     assert [r.method for r in endpoint.requests] == (
         ["OPTIONS", "POST"] if outcome == "succeeded" else ["OPTIONS"]
     )
+
+
+# -- a failed handshake raises, naming the URL and what came back -----------------------------
+
+
+def test_a_failed_handshake_at_subscribe_says_where_and_what_came_back(
+    eventgrid: EventGrid,
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def lazy(request: httpx.Request) -> int:
+        seen.append(request)
+        return 202
+
+    orders = eventgrid.basic_topic("orders")
+
+    with pytest.raises(WebhookValidationError) as raised:
+        orders.subscribe("lazy", lazy, url="https://hooks.test/orders")
+
+    code = code_of(seen[0])
+    assert str(raised.value) == (
+        "Webhook validation handshake failed:\n"
+        "  subscription 'lazy' (topic 'orders') at https://hooks.test/orders: the POST of the "
+        "SubscriptionValidationEvent got 202, empty body; expected 200 with "
+        f'{{"validationResponse": "{code}"}}.\n'
+        "The service would not create the subscription: it gets no event. Answer the "
+        "handshake, or pass validate=False to subscribe() to skip it. "
+        "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/webhooks/"
+        "#the-validation-handshake"
+    )
+    assert isinstance(raised.value, AssertionError)  # a failure of the handler under test
+    assert orders.subscription("lazy").validation == "failed"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("answer", "came_back"),
+    [
+        pytest.param(
+            lambda r: httpx.Response(405, text="no OPTIONS here"),
+            "got 405, no WebHook-Allowed-Origin header, body 'no OPTIONS here'",
+            id="405",
+        ),
+        pytest.param(
+            lambda r: httpx.Response(200, headers={"WebHook-Allowed-Origin": "contoso.com"}),
+            "got 200, WebHook-Allowed-Origin 'contoso.com', empty body",
+            id="another origin",
+        ),
+    ],
+)
+async def test_a_failed_deferred_handshake_raises_from_deliver(
+    eventgrid: EventGrid, deliver: Deliver, answer: HandshakeAnswer, came_back: str
+) -> None:
+    endpoint = Endpoint(handshake=answer)
+    payments = eventgrid.basic_topic("payments", schema="cloudevents")
+    handler = payments.subscribe("hook", asgi_app(endpoint), url="https://hooks.test/api/events")
+    assert handler.validation == "pending"
+
+    with pytest.raises(WebhookValidationError) as raised:
+        await deliver()
+
+    assert (
+        "  subscription 'hook' (topic 'payments') at https://hooks.test/api/events: the OPTIONS "
+        f"request (WebHook-Request-Origin: eventgrid.azure.net) {came_back}; expected 200 with "
+        "WebHook-Allowed-Origin: eventgrid.azure.net (or *).\n"
+    ) in str(raised.value)
+    assert handler.validation == "failed"
+
+
+@pytest.mark.asyncio
+async def test_an_unreachable_webhook_names_the_error(
+    eventgrid: EventGrid, deliver: Deliver
+) -> None:
+    def refuse(request: httpx.Request) -> None:
+        raise httpx.ConnectError("connection refused")
+
+    payments = eventgrid.basic_topic("payments")
+    handler = payments.subscribe("hook", asgi_app(Endpoint(handshake=refuse)))
+
+    with pytest.raises(WebhookValidationError, match=r"got no answer \(ConnectError: connection"):
+        await deliver()
+    assert handler.validation == "failed"

@@ -101,6 +101,19 @@ def test_a_cloud_event_is_stored_with_its_time_in_utc(wire: BasicWire) -> None:
     assert stored.event == cloud_event(time="2030-01-01T00:00:00Z", ext1="x")
 
 
+@pytest.mark.parametrize("content_type", [EVENTGRID_JSON, CLOUDEVENTS_BATCH])
+def test_basic_data_keeps_the_order_it_was_sent_in(wire: BasicWire, content_type: str) -> None:
+    # Unlike a namespace receive (REC: sorted keys), nothing shows the Basic tier
+    # re-sorting `data` for push delivery: the fake keeps it as sent (UNCONFIRMED).
+    data = {"b": 1, "a": {"d": 1, "c": 2}}
+    event = eventgrid_event(data=data) if content_type == EVENTGRID_JSON else cloud_event(data=data)
+
+    wire.publish([event], content_type=content_type)
+
+    [stored] = wire.topic._topic.published
+    assert (list(stored.event["data"]), list(stored.event["data"]["a"])) == (["b", "a"], ["d", "c"])
+
+
 def test_a_request_may_carry_many_events_and_keeps_their_order(wire: BasicWire) -> None:
     events = [eventgrid_event(id=f"e{n}") for n in range(50)]
 

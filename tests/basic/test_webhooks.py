@@ -14,7 +14,7 @@ import pytest
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 
-from pytest_eventgrid import EventGrid, UsageError
+from pytest_eventgrid import EventGrid, UsageError, WebhookValidationError
 
 from ._support import (
     CLOUDEVENT_SINGLE,
@@ -154,9 +154,14 @@ async def test_requests_go_to_the_url_given_for_an_app(
     elsewhere = orders.subscribe("elsewhere", app, url="https://hooks.test/other")
     right = orders.subscribe("right", app, url="https://hooks.test/api/events")
 
-    await deliver()
+    with pytest.raises(WebhookValidationError) as raised:
+        await deliver()
 
     assert (elsewhere.validation, right.validation) == ("failed", "succeeded")
+    assert "subscription 'elsewhere' (topic 'orders') at https://hooks.test/other: the POST" in (
+        str(raised.value)
+    )
+    assert "'right'" not in str(raised.value)
     assert {str(request.url) for request in endpoint.requests} == {"https://hooks.test/api/events"}
 
 

@@ -55,7 +55,9 @@ def test_advance_takes_a_duration_of_zero_or_more(duration: object) -> None:
         clock.advance(duration)  # type: ignore[arg-type]
 
     assert str(error.value) == (
-        f"Clock.advance() takes seconds >= 0 or a timedelta, got {duration!r}."
+        f"clock.advance(seconds): got {duration!r}. Expected a number of seconds or a "
+        "timedelta, finite and >= 0. "
+        "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/#the-clock"
     )
     assert clock.now() == 0
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from pytest_eventgrid._broker import State
+from pytest_eventgrid._broker._chaos import ChaosSettings
 from pytest_eventgrid._broker._queue import QueuedEvent
 
 from ._support import QueueHarness, event, tokens
@@ -77,8 +78,30 @@ def receive_and_let_locks_expire(harness: QueueHarness) -> None:
     assert len(harness.queue.expired_locks) == expired + BATCH
 
 
+def receive_out_of_order_and_acknowledge(harness: QueueHarness) -> None:
+    harness.queue.chaos = ChaosSettings(reorder=True)
+    receive_and_acknowledge(harness)
+
+
+def release_half_then_receive(harness: QueueHarness) -> None:
+    """Released events go back to their places, ahead of deeper ones."""
+    received = harness.receive(BATCH)
+    assert harness.release(*tokens(received[::2])) == ["ok"] * (BATCH // 2)
+    assert harness.acknowledge(*tokens(received[1::2])) == ["ok"] * (BATCH // 2)
+    again = harness.receive(BATCH)
+    assert [delivery.delivery_count for delivery in again[: BATCH // 2]] == [2] * (BATCH // 2)
+    assert harness.acknowledge(*tokens(again)) == ["ok"] * BATCH
+
+
 @pytest.mark.parametrize(
-    "scenario", [receive_and_acknowledge, receive_and_release, receive_and_let_locks_expire]
+    "scenario",
+    [
+        receive_and_acknowledge,
+        receive_and_release,
+        receive_and_let_locks_expire,
+        receive_out_of_order_and_acknowledge,
+        release_half_then_receive,
+    ],
 )
 def test_a_batch_touches_the_same_entries_at_any_depth(
     counter: TouchCounter, scenario: Callable[[QueueHarness], None]

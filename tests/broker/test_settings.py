@@ -10,6 +10,7 @@ import pytest
 from pytest_eventgrid import SubscriptionSettings, UsageError
 
 DOCS = "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/#topology"
+SETTINGS_DOCS = "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/#subscription-settings"
 
 
 def test_the_defaults_are_the_services() -> None:
@@ -47,7 +48,11 @@ def test_values_in_range_are_kept_in_seconds(
             {"lock_duration": timedelta(minutes=6)},
             f"lock_duration must be between 60 and 300 seconds, as on the service; got 360. {DOCS}",
         ),
-        ({"lock_duration": "60"}, "lock_duration takes seconds or a timedelta, got '60'."),
+        (
+            {"lock_duration": "60"},
+            "lock_duration: got '60'. Expected a number of seconds or a timedelta, finite and "
+            f">= 0. {SETTINGS_DOCS}",
+        ),
         (
             {"max_delivery_count": 0},
             f"max_delivery_count must be an integer from 1 to 10, as on the service; got 0. {DOCS}",
@@ -92,14 +97,14 @@ def test_values_out_of_range_say_what_is_allowed(changes: dict[str, object], mes
 
 
 def test_dead_letter_takes_a_bool() -> None:
-    with pytest.raises(UsageError, match=r"^dead_letter takes True or False, got 'no'\.$"):
+    with pytest.raises(UsageError, match=r"^dead_letter: got 'no'\. Expected True or False\."):
         SubscriptionSettings().updated(dead_letter="no")
 
 
 def test_unknown_settings_are_listed_with_the_allowed_ones() -> None:
     expected = (
-        "Unknown subscription setting(s) lock, ttl; "
-        "allowed: dead_letter, filter, lock_duration, max_delivery_count, time_to_live."
+        "subscription setting(s): got ['lock', 'ttl']. Expected some of dead_letter, filter, "
+        f"lock_duration, max_delivery_count, time_to_live. {SETTINGS_DOCS}"
     )
 
     with pytest.raises(UsageError, match=f"^{re.escape(expected)}$"):

@@ -30,7 +30,7 @@ def test_an_unknown_mode_lists_the_valid_ones(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as error:
         record(tmp_path / "c.json", mode="sometimes")
     assert str(error.value).startswith(
-        "Unknown record mode 'sometimes'; valid modes: none, once, new_episodes, all, rewrite."
+        "record(mode=): got 'sometimes'. Expected one of none, once, new_episodes, all, rewrite."
     )
 
 

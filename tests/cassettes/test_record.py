@@ -108,3 +108,25 @@ def test_a_failed_block_writes_nothing(service: Loopback, tmp_path: Path) -> Non
         raise RuntimeError("boom")
     assert not cassette.exists()
     assert list(tmp_path.iterdir()) == []  # no temporary file left either
+
+
+@pytest.mark.asyncio
+async def test_volatile_headers_are_left_out_of_the_cassette(
+    service: Loopback, flavour: str, tmp_path: Path
+) -> None:
+    cassette = tmp_path / "session.json"
+    with record(cassette, hosts=["127.0.0.1"]):
+        await publish_and_receive(flavour, service.endpoint, service.key, (7,))
+
+    data = json.loads(cassette.read_text(encoding="utf-8"))
+    publish, receive, acknowledge = data["interactions"]
+    for interaction in (publish, receive, acknowledge):
+        request = {name.lower() for name in interaction["request"]["headers"]}
+        response = {name.lower() for name in interaction["response"]["headers"]}
+        assert not request & {"content-length", "user-agent"}
+        assert not response & {"content-length", "date"}
+    # What a replay needs stays.
+    assert publish["request"]["headers"]["content-type"].startswith(
+        "application/cloudevents-batch+json"
+    )
+    assert receive["response"]["headers"]["Content-Type"].startswith("application/json")

@@ -138,3 +138,17 @@ def test_json_paths_apply_to_json_bodies_only() -> None:
     assert sanitizer.body(b'{"b": 2}') == b'{"b": 2}'  # nothing matched: bytes untouched
     assert sanitizer.body(b"password=p") == b"password=p"
     assert sanitizer.body(b"\xff\x00") == b"\xff\x00"
+
+
+def test_a_lone_pattern_is_one_pattern_not_one_per_character() -> None:
+    from pytest_eventgrid.recordings import Sanitizer
+
+    assert Sanitizer(r"order-\d+").text("see order-42 and or") == f"see {SANITIZED} and or"
+    assert Sanitizer([r"order-\d+"]).text("order-7") == SANITIZED
+
+
+def test_a_lone_host_is_one_host_not_one_per_character(tmp_path: Path) -> None:
+    recorder = record(tmp_path / "c.json", hosts="Events.Contoso.com")
+
+    assert recorder.serves("events.contoso.com")
+    assert not recorder.serves("e")

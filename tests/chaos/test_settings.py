@@ -237,5 +237,8 @@ async def test_bad_chaos_in_the_marker_is_an_error_at_setup(pytester: pytest.Pyt
 
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        [f"E *UsageError: chaos duplicates is a chance from 0 to 1; got 2. {DOCS}"]
+        [
+            "E *UsageError: @pytest.mark.eventgrid(...): "
+            f"chaos duplicates is a chance from 0 to 1; got 2. {DOCS}"
+        ]
     )

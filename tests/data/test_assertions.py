@@ -168,3 +168,58 @@ def test_long_candidate_lists_are_cut(
         "  10. id='e-9' type='t' source='/s' -- differs in type",
         "  ... and 2 more",
     ]
+
+
+# -- near misses: where the events went instead -------------------------------------------
+
+
+def test_a_subscription_made_after_the_publish_names_the_events_it_missed(
+    eventgrid: EventGrid, publisher: EventGridPublisherClient
+) -> None:
+    publisher.send([ORDER])
+    late = eventgrid.subscription("late")
+
+    with pytest.raises(AssertionError) as published:
+        late.assert_published(id="order-1")
+    with pytest.raises(AssertionError) as acknowledged:
+        late.assert_acknowledged()
+
+    for raised in (published, acknowledged):
+        assert (
+            "Near misses:\n"
+            "  1 event published to topic 'test-topic' before subscription 'late' existed (a "
+            "subscription is given only the events published after it exists)\n"
+        ) in str(raised.value)
+
+
+def test_the_same_topic_on_another_host_is_a_near_miss_of_a_topic_view(
+    eventgrid: EventGrid,
+) -> None:
+    other = "https://other.westus-1.eventgrid.azure.net"
+    with EventGridPublisherClient(
+        other, eventgrid.credential, namespace_topic="test-topic", transport=eventgrid.transport()
+    ) as client:
+        client.send([ORDER])
+
+    with pytest.raises(AssertionError) as raised:
+        eventgrid.topic("test-topic").assert_published()
+
+    assert (
+        "Near misses:\n  1 event published to topic 'test-topic' on "
+        "other.westus-1.eventgrid.azure.net (the same topic, another host)\n"
+    ) in str(raised.value)
+    # The whole fake covers every host: there, the event is found.
+    eventgrid.assert_published(topic="test-topic", id="order-1")
+
+
+def test_near_misses_are_only_named_when_nothing_matched(
+    eventgrid: EventGrid, publisher: EventGridPublisherClient
+) -> None:
+    publisher.send([ORDER])
+    with eventgrid.publisher("test-topik") as client:
+        client.send([ORDER])
+
+    with pytest.raises(AssertionError) as raised:
+        eventgrid.topic("test-topic").assert_published(count=2)
+
+    assert "Near misses" not in str(raised.value)

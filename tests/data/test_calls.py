@@ -89,8 +89,17 @@ def test_a_new_fake_has_no_calls(eventgrid: EventGrid) -> None:
     eventgrid.calls.assert_not_called()
     with pytest.raises(AssertionError, match="Expected at least one call on the fake Event Grid"):
         eventgrid.calls.assert_called()
-    with pytest.raises(IndexError):
-        eventgrid.calls.last  # noqa: B018
+
+
+def test_last_of_an_empty_list_says_no_call_was_made(eventgrid: EventGrid) -> None:
+    with pytest.raises(AssertionError) as raised:
+        eventgrid.calls.filter("receive", status=200).last  # noqa: B018
+
+    assert str(raised.value) == (
+        "No call to give as `last`: expected at least one 'receive' call with status 200 on "
+        "the fake Event Grid, got none.\nSee https://pytest-eventgrid.readthedocs.io/en/latest/guide/assertions/"
+        "#call-history"
+    )
 
 
 def test_call_lists_slice_into_call_lists() -> None:

@@ -202,8 +202,9 @@ async def test_delivery_counts_rise_with_each_redelivery(
     await publisher.send(cloud_event(1))
 
     counts = []
-    for _ in range(3):
-        counts.append((await consumer.receive_one()).broker_properties.delivery_count)
+    for _ in range(3):  # a wait longer than the lock: one that ends with it answers empty
+        received = await consumer.receive_one(max_wait_time=120)
+        counts.append(received.broker_properties.delivery_count)
     # the third lock runs out: the event is dead-lettered, nothing is left to receive
     assert await consumer.receive(max_wait_time=120) == []
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_eventgrid._markers import MARKER_KEYS
+
 from ._support import run
 
-ALLOWED = (
-    "Allowed keys: auto_create, autojump, basic_topics, cassette, chaos, dead_letter, faults, "
-    "key, lock_duration, max_delivery_count, namespace, record_mode, region, seed, "
-    "subscription, time_to_live, topic, topics. "
-    "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/#the-marker"
-)
+KEYS = ", ".join(MARKER_KEYS)
+MARKER_DOCS = "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/#the-marker"
 TOPOLOGY_DOCS = "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/#topology"
+SETTINGS_DOCS = "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/#subscription-settings"
+IN_MARKER = "@pytest.mark.eventgrid(...): "
 
 
 def test_the_closest_marker_wins_key_by_key(pytester: pytest.Pytester) -> None:
@@ -61,36 +61,40 @@ def test_the_closest_marker_wins_key_by_key(pytester: pytest.Pytester) -> None:
     [
         (
             'eventgrid(lock_time=5, Topic="orders")',
-            f"Unknown @pytest.mark.eventgrid key(s): Topic, lock_time. {ALLOWED}",
+            "@pytest.mark.eventgrid key(s): got ['Topic', 'lock_time']. Expected only the "
+            f"marker's keys: {KEYS} (did you mean 'topic'?). {MARKER_DOCS}",
         ),
         (
             'eventgrid("orders", "billing")',
-            "@pytest.mark.eventgrid takes keyword arguments only, got ('orders', 'billing'). "
-            f"{ALLOWED}",
+            "@pytest.mark.eventgrid positional arguments: got ('orders', 'billing'). "
+            f"Expected keyword arguments only, of {KEYS}. {MARKER_DOCS}",
         ),
         (
             "eventgrid(lock_duration=5)",
-            "lock_duration must be between 60 and 300 seconds, as on the service; got 5. "
+            f"{IN_MARKER}lock_duration must be between 60 and 300 seconds, as on the service; "
+            "got 5. "
             f"{TOPOLOGY_DOCS}",
         ),
         (
             "eventgrid(max_delivery_count=11)",
-            "max_delivery_count must be an integer from 1 to 10, as on the service; got 11. "
+            f"{IN_MARKER}max_delivery_count must be an integer from 1 to 10, as on the "
+            "service; got 11. "
             f"{TOPOLOGY_DOCS}",
         ),
         (
             "eventgrid(time_to_live=30)",
-            "time_to_live must be between 60 seconds and 7 days, as on the service; "
-            f"got 30 seconds. {TOPOLOGY_DOCS}",
+            f"{IN_MARKER}time_to_live must be between 60 seconds and 7 days, as on the "
+            f"service; got 30 seconds. {TOPOLOGY_DOCS}",
         ),
         (
             'eventgrid(lock_duration="90")',
-            "lock_duration takes seconds or a timedelta, got '90'.",
+            f"{IN_MARKER}lock_duration: got '90'. Expected a number of seconds or a "
+            f"timedelta, finite and >= 0. {SETTINGS_DOCS}",
         ),
         (
             'eventgrid(topics={"orders": "billing"})',
-            "topics={'orders': 'billing'}: give a list of subscription names "
-            f"or a mapping of name to settings. {TOPOLOGY_DOCS}",
+            f"{IN_MARKER}topics={{'orders': ...}}: got 'billing'. Expected a list of "
+            f"subscription names, or a mapping of name to settings. {TOPOLOGY_DOCS}",
         ),
     ],
     ids=[
@@ -142,7 +146,8 @@ def test_an_unknown_key_fails_even_a_test_that_does_not_use_the_fixture(
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "E   pytest_eventgrid.UsageError: "
-            f"Unknown @pytest.mark.eventgrid key(s): lock_tim. {ALLOWED}"
+            "E   pytest_eventgrid.UsageError: @pytest.mark.eventgrid key(s): got ['lock_tim']. "
+            f"Expected only the marker's keys: {KEYS} (did you mean 'lock_duration'?). "
+            f"{MARKER_DOCS}"
         ]
     )
