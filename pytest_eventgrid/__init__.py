@@ -5,14 +5,14 @@ from ._broker import Clock, JournalEntry, JournalItem, SubscriptionSettings
 from ._broker._chaos import ChaosSettings
 from ._broker._push import DeadLetter, DeliveryAttempt
 from ._calls import Call, CallList
-from ._delivery import WebhookValidationError
 from ._doors import AsyncEventGridTransport, EventGridTransport
-from ._doors._faults import Fault, FaultedRequest
 from ._doors._webhooks import Webhook
 from ._errors import UsageError
 from ._eventgrid import EventGrid
 from ._mock import MockEventGrid, mock_eventgrid
 from ._views import NamespaceView, SubscriptionEvent, SubscriptionView, TopicView
+from ._wire import WebhookValidationError
+from ._wire._faults import Fault, FaultedRequest
 from .factories import CloudEventFactory, EventGridEventFactory
 
 __all__ = [

@@ -13,7 +13,7 @@ from azure.core.serialization import NULL
 
 from ._calls import CallList, Scope
 from ._compare import Difference, compare, describe, short
-from ._errors import UsageError, did_you_mean, docs, usage_error
+from ._errors import did_you_mean, docs, usage_error
 from ._report import near_topics, published_places, where_topic, why_near
 
 if TYPE_CHECKING:
@@ -147,9 +147,9 @@ class Check:
         """The matching events; `AssertionError` unless there are `count` (or any)."""
         __tracebackhide__ = True
         if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
-            raise UsageError(
-                f"count takes an int or None, got {count!r}. "
-                f"See {docs(f'guide/assertions/#{self.anchor}')}"
+            raise usage_error(
+                f"count takes an int or None, got {count!r}.",
+                anchor=f"guide/assertions/#{self.anchor}",
             )
         outcomes = _evaluate(candidates, wanted)
         matched = [outcome for outcome in outcomes if not outcome.differences]
@@ -260,10 +260,10 @@ def _topic_candidates(scope: Scope, topic: str | None) -> tuple[Check, list[Cand
     and those events."""
     if topic is not None:
         if scope.topic is not None and topic != scope.topic:
-            raise UsageError(
+            raise usage_error(
                 f"topic={topic!r} does not fit {scope.label}: a view checks its own topic only. "
-                f"Call eventgrid.assert_published(topic=...) instead. "
-                f"See {docs('guide/assertions/#assert_published')}"
+                f"Call eventgrid.assert_published(topic=...) instead.",
+                anchor="guide/assertions/#assert_published",
             )
         if scope.topic is None:
             scope = Scope(scope.journal, scope.namespace, topic)

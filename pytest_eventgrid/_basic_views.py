@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from azure.core.messaging import CloudEvent
@@ -14,11 +13,10 @@ from ._broker._basic import SCHEMAS, BasicTopic, PublishedEvent
 from ._broker._filters import parse_filter
 from ._broker._push import DeadLetter, DeliveryAttempt, PushSettings, PushSubscription
 from ._calls import Scope
-from ._checks import name as name_check
 from ._cloudevent import decode
-from ._delivery import DeliveryEngine
-from ._doors._webhooks import Webhook, needs_event_loop
-from ._errors import UsageError, docs
+from ._doors._webhooks import PushDeliveries, Webhook, loop_running, needs_event_loop
+from ._errors import name as name_check
+from ._errors import usage_error
 
 PublishedItem = EventGridEvent | CloudEvent | dict[str, Any]  # type: ignore[type-arg]
 
@@ -90,12 +88,12 @@ class _Subscribable:
         self,
         broker: Broker,
         topic: BasicTopic,
-        engine: DeliveryEngine,
+        deliveries: PushDeliveries,
         domain_topic: str | None = None,
     ) -> None:
         self._broker = broker
         self._topic = topic
-        self._engine = engine
+        self._deliveries = deliveries
         self._domain_topic = domain_topic
 
     @property
@@ -136,9 +134,9 @@ class _Subscribable:
         """
         name_check("subscribe(name)", name, "guide/webhooks/#the-subscription-view")
         if schema is not None and schema not in SCHEMAS:
-            raise UsageError(
-                f"schema must be one of {', '.join(SCHEMAS)}; got {schema!r}. "
-                f"See {docs('guide/webhooks/#delivery-settings')}"
+            raise usage_error(
+                f"schema must be one of {', '.join(SCHEMAS)}; got {schema!r}.",
+                anchor="guide/webhooks/#delivery-settings",
             )
         webhook = (
             destination
@@ -148,11 +146,11 @@ class _Subscribable:
         try:
             push_settings = PushSettings().updated(**settings)
         except TypeError as error:
-            raise UsageError(
+            raise usage_error(
                 f"Unknown delivery setting in {sorted(settings)}; allowed: "
                 "max_delivery_attempts, event_time_to_live, max_events_per_batch, "
-                f"preferred_batch_size_in_kilobytes, dead_letter. "
-                f"See {docs('guide/webhooks/#delivery-settings')}"
+                f"preferred_batch_size_in_kilobytes, dead_letter.",
+                anchor="guide/webhooks/#delivery-settings",
             ) from error
         subscription = PushSubscription(
             name,
@@ -166,7 +164,7 @@ class _Subscribable:
         with self._broker.lock:
             self._topic.subscription_home(self._domain_topic)[name] = subscription
         if validate and _can_call_now(webhook):
-            self._engine.validate_now(self._topic, subscription)
+            self._deliveries.validate_now(self._topic, subscription)
         return PushSubscriptionView(self._broker, subscription)
 
     def subscription(self, name: str) -> PushSubscriptionView:
@@ -175,20 +173,17 @@ class _Subscribable:
         with self._broker.lock:
             found = self._topic.subscription_home(self._domain_topic).get(name)
         if found is None:
-            raise UsageError(f"No event subscription {name!r}; create it with subscribe().")
+            raise usage_error(
+                f"No event subscription {name!r}; create it with subscribe().",
+                anchor="guide/webhooks/#the-subscription-view",
+            )
         return PushSubscriptionView(self._broker, found)
 
 
 def _can_call_now(webhook: Webhook) -> bool:
     """Whether the handshake can run now: an ASGI app or an async callable cannot be
     called from sync code inside a running event loop."""
-    if not needs_event_loop(webhook):
-        return True
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return True
-    return False
+    return not needs_event_loop(webhook) or not loop_running()
 
 
 class BasicTopicView(_Subscribable, PublishedAssertions):
@@ -226,10 +221,12 @@ class BasicTopicView(_Subscribable, PublishedAssertions):
         """A domain topic (domains only): the events routed to it, and its webhooks."""
         name_check("topic(name)", name, "guide/basic/#domains")
         if self._topic.kind != "domain":
-            raise UsageError(f"{self.host} is a {self.kind}, not a domain.")
+            raise usage_error(
+                f"{self.host} is a {self.kind}, not a domain.", anchor="guide/basic/#domains"
+            )
         with self._broker.lock:
             self._topic.domain_topics.setdefault(name, {})
-        return DomainTopicView(self._broker, self._topic, self._engine, name)
+        return DomainTopicView(self._broker, self._topic, self._deliveries, name)
 
     def __repr__(self) -> str:
         return f"<BasicTopicView {self.kind} {self.host}>"

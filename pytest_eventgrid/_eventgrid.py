@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import re
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from azure.core.credentials import AzureKeyCredential
 from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
 from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
 from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
-from . import _checks
+from . import _clients, _errors
 from ._assertions import PublishedAssertions
 from ._basic_views import BasicTopicView
 from ._broker import (
@@ -23,29 +21,29 @@ from ._broker import (
     Clock,
     IdGenerator,
     JournalEntry,
-    Namespace,
     SubscriptionSettings,
 )
-from ._broker._basic import BasicTopic
 from ._broker._chaos import ChaosSettings, checked_settings
 from ._broker._push import DeliveryAttempt
 from ._broker._settings import SEVEN_DAYS
 from ._calls import Scope
-from ._delivery import DeliveryEngine
 from ._doors import AsyncEventGridTransport, EventGridTransport, autojump_for
 from ._doors._autojump import waker
-from ._doors._faults import (
-    Fault,
-    FaultedRequest,
-    FaultScript,
-    faults_from_specs,
-    outcome_from_spec,
-)
-from ._errors import UsageError, docs, one_of, usage_error
+from ._doors._webhooks import PushDeliveries
+from ._errors import docs, one_of, usage_error
 from ._report import explain_misses, filters_of, format_timeline, timeout_with_timeline
 from ._views import NamespaceView, SubscriptionView, TopicView
 from ._wire import EventGridService
-from .faults import Outcome
+from ._wire._faults import Fault, FaultedRequest, FaultScript
+from ._wire._hosts import (
+    EVENTGRID_DOMAIN,
+    NAMESPACE_NAME,
+    REGION_NAME,
+    basic_host,
+    endpoint_host,
+    host_of,
+)
+from .faults import Outcome, _faults_from_specs, _outcome_from_spec
 
 DEFAULT_NAMESPACE = "test-namespace"
 DEFAULT_REGION = "westus"
@@ -53,17 +51,11 @@ DEFAULT_TOPIC = "test-topic"
 DEFAULT_SUBSCRIPTION = "test-subscription"
 # A valid base64 key, so `azure.eventgrid.generate_sas` can sign tokens with it.
 DEFAULT_KEY = "cHl0ZXN0LWV2ZW50Z3JpZC1mYWtlLWtleQ=="
-EVENTGRID_DOMAIN = ".eventgrid.azure.net"
 SCHEMAS = ("eventgrid", "cloudevents", "custom")
 BASIC_KINDS = ("topic", "domain", "partner")
-# The service's naming rules: a namespace name has 3-50 letters, digits and hyphens; a
-# region (the host's second label, before "-1") is letters then digits, as "eastus2".
-NAMESPACE_NAME = re.compile(r"[A-Za-z0-9-]{3,50}")
-REGION_NAME = re.compile(r"[A-Za-z]+[0-9]*")
 MARKER_DOCS = "guide/#the-marker"
 TOPOLOGY_DOCS = "guide/#topology"
 BASIC_DOCS = "guide/basic/#topics-domains-and-partner-namespaces"
-HOSTS_DOCS = "guide/intercepting/#hosts"
 DELIVER_DOCS = "guide/webhooks/#delivering"
 SEEDING_DOCS = "guide/factories/#seeding"
 UNTIL_DOCS = "guide/#until"
@@ -90,24 +82,6 @@ DEFAULT = Default.DEFAULT
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _with_default_transport(kwargs: dict[str, Any], door: Callable[[], Any]) -> dict[str, Any]:
-    """The client arguments, with the fake's door unless the caller gave a transport."""
-    return kwargs if "transport" in kwargs else {**kwargs, "transport": door()}
-
-
-def host_of(value: str) -> str:
-    """The lower-case host of a host name or URL (no port, no path)."""
-    if not isinstance(value, str):
-        raise usage_error("host", value, "a host name or a URL, as a string", HOSTS_DOCS)
-    try:
-        hostname = urlsplit(value if "://" in value else f"https://{value}").hostname
-    except ValueError:
-        hostname = None
-    if not hostname:
-        raise usage_error("host", value, "a host name or a URL", HOSTS_DOCS)
-    return hostname.lower()
 
 
 def _checked_namespace(namespace: object) -> str:
@@ -150,7 +124,7 @@ def _checked_topology(topics: object) -> dict[str, Mapping[str, Any]]:
         raise usage_error("topics", topics, expected, TOPOLOGY_DOCS)
     topology: dict[str, Mapping[str, Any]] = {}
     for topic, subscriptions in topics.items():
-        _checks.name("topics= topic name", topic, TOPOLOGY_DOCS)
+        _errors.name("topics= topic name", topic, TOPOLOGY_DOCS)
         where = f"topics={{{topic!r}: ...}}"
         if not isinstance(subscriptions, Mapping):
             if isinstance(subscriptions, str | bytes) or not isinstance(subscriptions, Iterable):
@@ -162,7 +136,7 @@ def _checked_topology(topics: object) -> dict[str, Mapping[str, Any]]:
                 )
             subscriptions = dict.fromkeys(subscriptions)
         for name, settings in subscriptions.items():
-            _checks.name(f"{where} subscription name", name, TOPOLOGY_DOCS)
+            _errors.name(f"{where} subscription name", name, TOPOLOGY_DOCS)
             if settings is not None and not isinstance(settings, Mapping):
                 raise usage_error(
                     f"topics={{{topic!r}: {{{name!r}: ...}}}}",
@@ -187,7 +161,7 @@ def _checked_basic_topics(basic_topics: object) -> dict[str, Any]:
             BASIC_DOCS,
         )
     for name, declaration in basic_topics.items():
-        _checks.name("basic_topics= topic name", name, BASIC_DOCS)
+        _errors.name("basic_topics= topic name", name, BASIC_DOCS)
         if declaration is None or isinstance(declaration, str):
             continue
         unknown = (
@@ -228,7 +202,7 @@ def _checked_chaos(chaos: object) -> dict[str, Any] | None:
 
 
 def _checked_client_name(helper: str, argument: str, value: object) -> str | None:
-    return _checks.optional_name(f"{helper}({argument})", value, "guide/#fixtures")
+    return _errors.optional_name(f"{helper}({argument})", value, "guide/#fixtures")
 
 
 Topology = Mapping[str, Iterable[str] | Mapping[str, Mapping[str, Any]]]
@@ -293,35 +267,39 @@ class EventGrid(PublishedAssertions):
     ) -> None:
         namespace = _checked_namespace(namespace)
         region = _checked_region(region)
-        topic = _checks.optional_name("topic", topic, MARKER_DOCS)
-        subscription = _checks.optional_name("subscription", subscription, MARKER_DOCS)
+        topic = _errors.optional_name("topic", topic, MARKER_DOCS)
+        subscription = _errors.optional_name("subscription", subscription, MARKER_DOCS)
         topology = _checked_topology(topics)
         declarations = _checked_basic_topics(basic_topics)
-        fault_specs = faults_from_specs(faults) if faults is not None else []
+        fault_specs = _faults_from_specs(faults) if faults is not None else []
         chaos_settings = _checked_chaos(chaos)
         key = _checked_key(key)
-        auto_create = _checks.flag("auto_create", auto_create, MARKER_DOCS)
-        seed = _checks.seed("seed", seed, SEEDING_DOCS)
+        auto_create = _errors.flag("auto_create", auto_create, MARKER_DOCS)
+        seed = _errors.seed("seed", seed, SEEDING_DOCS)
         self.clock = Clock(start=start, autojump=autojump)
-        self._broker = Broker(self.clock, IdGenerator(seed), seed)
-        self._key = key
-        self._auto_create = auto_create
-        self._defaults = SubscriptionSettings().updated(
+        defaults = SubscriptionSettings().updated(
             lock_duration=lock_duration,
             max_delivery_count=max_delivery_count,
             time_to_live=time_to_live,
             dead_letter=dead_letter,
         )
-        self._service = EventGridService(self._broker, self._resolve, self._resolve_basic)
+        self._broker = Broker(
+            self.clock,
+            IdGenerator(seed),
+            seed,
+            auto_create=auto_create,
+            key=key,
+            defaults=defaults,
+        )
+        self._key = key
+        self._service = EventGridService(self._broker)
         # What the doors talk to: the scripted faults, in front of the wire.
         self._entry = FaultScript(self._service, self._broker, seed)
-        self._deliveries = DeliveryEngine(
-            self._broker, lambda: list(self._broker.basic_topics.values())
-        )
+        self._deliveries = PushDeliveries(self._broker)
         self.namespace_name = namespace
         self.region = region
-        self.host = f"{namespace}.{region}-1{EVENTGRID_DOMAIN}".lower()
-        self._default = self._namespace(self.host)
+        self.host = endpoint_host(namespace, region)
+        self._default = self._broker.namespace(self.host)
         self.default_topic = topic or DEFAULT_TOPIC
         self.default_subscription = subscription or DEFAULT_SUBSCRIPTION
         # The default subscription exists whatever else `topics=` declares.
@@ -332,100 +310,16 @@ class EventGrid(PublishedAssertions):
             self._declare_basic(name, declaration)
         for spec in fault_specs:
             options = {option: spec[option] for option in FAULT_OPTIONS if option in spec}
-            self.fail(spec.get("operation"), outcome_from_spec(spec), **options)
+            self.fail(spec.get("operation"), _outcome_from_spec(spec), **options)
         if chaos_settings is not None:
             self.chaos(**chaos_settings)
 
     # -- topology ------------------------------------------------------------------------
 
-    def _namespace(self, host: str) -> Namespace:
-        return self._broker.namespace(
-            host, auto_create=self._auto_create, key=self._key, defaults=self._defaults
-        )
-
-    def _resolve(self, host: str, create: bool = True) -> Namespace | None:
-        """The namespace behind `host`; None for a host the fake does not serve.
-
-        A new `*.eventgrid.azure.net` host becomes a namespace when `create` (and
-        `auto_create`). The wire asks without `create`: it gets a namespace the broker
-        does not hold yet, and adopts it only when a request to it is served, so a
-        refused request creates nothing.
-        """
-        with self._broker.lock:
-            known = self._broker.namespaces.get(host)
-        if known is not None:
-            return known
-        if create:
-            self._refuse_basic(host)
-        if not host.endswith(EVENTGRID_DOMAIN):
-            return None
-        if self._auto_create and create:
-            return self._namespace(host)
-        # Without auto_create, a host nobody declared has no topics: every request gets
-        # the service's 404.
-        return Namespace(
-            host,
-            self._broker,
-            auto_create=self._auto_create,
-            key=self._key,
-            defaults=self._defaults,
-        )
-
-    def _refuse_basic(self, host: str) -> None:
-        """A `UsageError` if `host` is a Basic topic's: it cannot be a namespace too."""
-        with self._broker.lock:
-            basic = self._broker.basic_topics.get(host)
-        if basic is not None:
-            raise UsageError(
-                f"{host} is a Basic {basic.kind} already; it cannot also be a namespace. "
-                f"See {docs('guide/basic/#topics-domains-and-partner-namespaces')}"
-            )
-
-    def _resolve_basic(self, host: str, create: bool) -> BasicTopic | None:
-        """The Basic topic behind `host`. With `create` (a Basic publish), a new host
-        that is no namespace gives a custom topic the broker does not hold yet: the
-        wire adopts it when the publish is served."""
-        with self._broker.lock:
-            known = self._broker.basic_topics.get(host)
-            if known is not None or not create or not self._auto_create:
-                return known
-            if host in self._broker.namespaces or not self.serves(host):
-                return None
-            return BasicTopic(host, kind="topic", key=self._key)
-
-    def _basic(self, host: str, kind: str | None, schema: str | None) -> BasicTopic:
-        """The Basic topic of `host`, created as `kind` (default "topic") if new."""
-        with self._broker.lock:
-            if host in self._broker.namespaces:
-                raise UsageError(
-                    f"{host} is a namespace already; it cannot also be a Basic "
-                    f"{kind or 'topic'}. "
-                    f"See {docs('guide/basic/#topics-domains-and-partner-namespaces')}"
-                )
-            topic = self._broker.basic_topics.get(host)
-            if topic is None:
-                topic = self._broker.basic_topics[host] = BasicTopic(
-                    host, kind=kind or "topic", schema=schema, key=self._key
-                )
-            elif kind is not None and kind != topic.kind:
-                raise UsageError(
-                    f"{host} is a {topic.kind} already; it cannot also be a {kind}. "
-                    f"See {docs('guide/basic/#topics-domains-and-partner-namespaces')}"
-                )
-            if schema is not None:
-                topic.schema = schema
-            return topic
-
     def serves(self, host: str) -> bool:
         """Whether requests for `host` reach this fake: every `*.eventgrid.azure.net`
         host, and the hosts given to `add_host()` or named by a Basic topic view."""
-        host = host.lower()
-        with self._broker.lock:
-            return (
-                host.endswith(EVENTGRID_DOMAIN)
-                or host in self._broker.namespaces
-                or host in self._broker.basic_topics
-            )
+        return self._broker.serves(host)
 
     def add_host(self, host: str) -> NamespaceView:
         """Serve `host` too (a custom domain, say), as a namespace of its own.
@@ -433,10 +327,7 @@ class EventGrid(PublishedAssertions):
         `host` may be a host name or a URL (`https://events.contoso.com`); not the
         host of a Basic topic, domain or partner namespace.
         """
-        host = host_of(host)
-        with self._broker.lock:  # no Basic topic may take the host in between
-            self._refuse_basic(host)
-            return NamespaceView(self._namespace(host))
+        return NamespaceView(self._broker.declare_namespace(host_of(host)))
 
     def namespace(self, host: str | None = None) -> NamespaceView:
         """The namespace behind `host` (default: this fake's own `endpoint`).
@@ -446,12 +337,12 @@ class EventGrid(PublishedAssertions):
         """
         if host is None:
             return NamespaceView(self._default)
-        namespace = self._resolve(host_of(host))
+        namespace = self._broker.namespace_for(host_of(host))
         if namespace is None:
-            raise UsageError(
+            raise usage_error(
                 f"{host!r} is not an Event Grid host this fake serves. Hosts ending in "
-                f"{EVENTGRID_DOMAIN} are served, and any host given to add_host(). "
-                f"See {docs('guide/intercepting/#hosts')}"
+                f"{EVENTGRID_DOMAIN} are served, and any host given to add_host().",
+                anchor="guide/intercepting/#hosts",
             )
         return NamespaceView(namespace)
 
@@ -474,35 +365,30 @@ class EventGrid(PublishedAssertions):
 
     def topic(self, name: str) -> TopicView:
         """The topic `name` of this fake's own namespace, created if new."""
-        _checks.name("topic(name)", name, TOPOLOGY_DOCS)
+        _errors.name("topic(name)", name, TOPOLOGY_DOCS)
         return NamespaceView(self._default).topic(name)
 
     def subscription(
         self, name: str | None = None, *, topic: str | None = None
     ) -> SubscriptionView:
         """Shortcut for `topic(topic).subscription(name)`, with the defaults."""
-        _checks.optional_name("subscription(name)", name, TOPOLOGY_DOCS)
-        _checks.optional_name("subscription(topic=)", topic, TOPOLOGY_DOCS)
+        _errors.optional_name("subscription(name)", name, TOPOLOGY_DOCS)
+        _errors.optional_name("subscription(topic=)", topic, TOPOLOGY_DOCS)
         return self.topic(topic or self.default_topic).subscription(
             name or self.default_subscription
         )
 
     # -- Event Grid Basic ------------------------------------------------------------------
 
-    def _basic_host(self, name: str) -> str:
-        if "://" in name or "." in name:
-            return host_of(name)
-        return f"{name}.{self.region}-1{EVENTGRID_DOMAIN}".lower()
-
     def _basic_view(
         self, name: str, kind: str | None, schema: str | None, helper: str = "basic_topics"
     ) -> BasicTopicView:
-        _checks.name(f"{helper}(name)", name, BASIC_DOCS)
+        _errors.name(f"{helper}(name)", name, BASIC_DOCS)
         if schema is not None and schema not in SCHEMAS:
             raise usage_error(
                 f"{helper}(schema=)", schema, one_of(SCHEMAS, schema), "guide/basic/#schemas"
             )
-        topic = self._basic(self._basic_host(name), kind, schema)
+        topic = self._broker.declare_basic_topic(basic_host(name, self.region), kind, schema)
         return BasicTopicView(self._broker, topic, self._deliveries)
 
     def basic_topic(self, name: str, *, schema: str | None = None) -> BasicTopicView:
@@ -531,15 +417,12 @@ class EventGrid(PublishedAssertions):
         interception, which is active while the fake is.
         """
         endpoint = self._basic_view(topic, None, None, "basic_publisher").endpoint
-        return EventGridPublisherClient(endpoint, self.credential, **kwargs)
+        return _clients.basic_publisher(EventGridPublisherClient, self, endpoint, **kwargs)
 
     def aio_basic_publisher(self, topic: str, **kwargs: Any) -> AioEventGridPublisherClient:
         """An async Basic `azure.eventgrid.aio.EventGridPublisherClient` for `topic`."""
-        return AioEventGridPublisherClient(
-            self._basic_view(topic, None, None, "aio_basic_publisher").endpoint,
-            self.credential,
-            **_with_default_transport(kwargs, self.async_transport),
-        )
+        endpoint = self._basic_view(topic, None, None, "aio_basic_publisher").endpoint
+        return _clients.basic_publisher(AioEventGridPublisherClient, self, endpoint, **kwargs)
 
     def deliver(self, *, drain: bool = False) -> list[DeliveryAttempt]:
         """Push every due event to its webhook subscriptions, now.
@@ -549,11 +432,11 @@ class EventGrid(PublishedAssertions):
         `deliver_async()` from async code (it is the one that can call ASGI apps
         there).
         """
-        return self._deliveries.deliver(drain=_checks.flag("deliver(drain=)", drain, DELIVER_DOCS))
+        return self._deliveries.deliver(drain=_errors.flag("deliver(drain=)", drain, DELIVER_DOCS))
 
     async def deliver_async(self, *, drain: bool = False) -> list[DeliveryAttempt]:
         """The async twin of `deliver()`; every kind of destination works."""
-        drain = _checks.flag("deliver_async(drain=)", drain, DELIVER_DOCS)
+        drain = _errors.flag("deliver_async(drain=)", drain, DELIVER_DOCS)
         return await self._deliveries.deliver_async(drain=drain)
 
     @property
@@ -579,12 +462,7 @@ class EventGrid(PublishedAssertions):
     def publisher(self, topic: str | None = None, **kwargs: Any) -> EventGridPublisherClient:
         """A sync `EventGridPublisherClient` for a namespace topic of this fake."""
         _checked_client_name("publisher", "topic", topic)
-        return EventGridPublisherClient(
-            self.endpoint,
-            self.credential,
-            namespace_topic=topic or self.default_topic,
-            **_with_default_transport(kwargs, self.transport),
-        )
+        return _clients.publisher(EventGridPublisherClient, self, topic, **kwargs)
 
     def consumer(
         self, topic: str | None = None, subscription: str | None = None, **kwargs: Any
@@ -592,23 +470,12 @@ class EventGrid(PublishedAssertions):
         """A sync `EventGridConsumerClient` for a subscription of this fake."""
         _checked_client_name("consumer", "topic", topic)
         _checked_client_name("consumer", "subscription", subscription)
-        return EventGridConsumerClient(
-            self.endpoint,
-            self.credential,
-            namespace_topic=topic or self.default_topic,
-            subscription=subscription or self.default_subscription,
-            **_with_default_transport(kwargs, self.transport),
-        )
+        return _clients.consumer(EventGridConsumerClient, self, topic, subscription, **kwargs)
 
     def aio_publisher(self, topic: str | None = None, **kwargs: Any) -> AioEventGridPublisherClient:
         """An `azure.eventgrid.aio.EventGridPublisherClient` for a namespace topic."""
         _checked_client_name("aio_publisher", "topic", topic)
-        return AioEventGridPublisherClient(
-            self.endpoint,
-            self.credential,
-            namespace_topic=topic or self.default_topic,
-            **_with_default_transport(kwargs, self.async_transport),
-        )
+        return _clients.publisher(AioEventGridPublisherClient, self, topic, **kwargs)
 
     def aio_consumer(
         self, topic: str | None = None, subscription: str | None = None, **kwargs: Any
@@ -616,13 +483,7 @@ class EventGrid(PublishedAssertions):
         """An `azure.eventgrid.aio.EventGridConsumerClient` for a subscription."""
         _checked_client_name("aio_consumer", "topic", topic)
         _checked_client_name("aio_consumer", "subscription", subscription)
-        return AioEventGridConsumerClient(
-            self.endpoint,
-            self.credential,
-            namespace_topic=topic or self.default_topic,
-            subscription=subscription or self.default_subscription,
-            **_with_default_transport(kwargs, self.async_transport),
-        )
+        return _clients.consumer(AioEventGridConsumerClient, self, topic, subscription, **kwargs)
 
     # -- faults ------------------------------------------------------------------------------
 
@@ -777,8 +638,8 @@ class EventGrid(PublishedAssertions):
 
     def _wait(self, helper: str, condition: object, timeout: object) -> Coroutine[Any, Any, None]:
         """The checked coroutine behind `until()` and `until_settled()`."""
-        checked = _checks.function(f"{helper}(condition)", condition, UNTIL_DOCS)
-        seconds = _checks.seconds(f"{helper}(timeout=)", timeout, UNTIL_DOCS)
+        checked = _errors.function(f"{helper}(condition)", condition, UNTIL_DOCS)
+        seconds = _errors.seconds(f"{helper}(timeout=)", timeout, UNTIL_DOCS)
         return self._until(checked, seconds)
 
     async def _until(self, condition: Callable[[], object], timeout: float) -> None:

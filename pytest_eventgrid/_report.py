@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import shlex
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -89,6 +90,25 @@ def timeline_shown(error: BaseException | None, timeline: str) -> bool:
         seen.add(id(error))
         error = error.__cause__ or error.__context__
     return False
+
+
+def failure_section(
+    seed: int | str, timeline: str | None, error: BaseException | None = None
+) -> str:
+    """The "eventgrid timeline" text of a failed test: how to get the same ids and data
+    again (`seed`), and what the fake did (`timeline`, if the test used a fake).
+
+    When the test's `error` (an `until()` timeout) shows the timeline already, and the
+    fake did nothing since, the section says so instead of printing it again.
+    """
+    again = shlex.quote(f"--eventgrid-seed={seed}")
+    lines = [f"seed: {seed!r} (run again with {again} for the same ids and data)"]
+    if timeline is not None:
+        if timeline_shown(error, timeline):
+            lines.append("timeline: in the TimeoutError above (the fake did nothing since)")
+        else:
+            lines.append(timeline)
+    return "\n".join(lines)
 
 
 # -- why events went missing -------------------------------------------------------------

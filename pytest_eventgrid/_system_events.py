@@ -15,7 +15,7 @@ from typing import Any
 from azure.eventgrid import SystemEventNames
 from faker import Faker
 
-from ._errors import UsageError, docs
+from ._errors import usage_error
 
 _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -268,9 +268,9 @@ def template(event_type: str) -> tuple[str, Template]:
     found = TEMPLATES.get(name)
     if found is None:
         known = "\n".join(f"  - {known}" for known in sorted(TEMPLATES))
-        raise UsageError(
+        raise usage_error(
             f"There is no system event factory for {name!r}. Known types:\n{known}\n"
-            "Build other events with type=... and data=.... "
-            f"See {docs('guide/factories/#system-events')}"
+            "Build other events with type=... and data=....",
+            anchor="guide/factories/#system-events",
         )
     return name, found

@@ -10,8 +10,8 @@ from azure.core.messaging import CloudEvent
 from ._assertions import PublishedAssertions, SubscriptionAssertions
 from ._broker import Namespace, Snapshot, State, SubscriptionQueue, SubscriptionSettings
 from ._calls import Scope
-from ._checks import name as name_check
 from ._cloudevent import decode, decode_as
+from ._errors import name as name_check
 
 
 class SubscriptionEvent(CloudEvent):  # type: ignore[type-arg]

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import _checks
+from . import _errors
 from ._broker._chaos import checked_settings
 from ._errors import docs, usage_error
 from ._eventgrid import DEFAULT_CHAOS, EventGrid
@@ -191,7 +191,7 @@ class _Comparison:
         self, scenario: object, chaos: Mapping[str, Any] | None, seed: int | str, settings: Any
     ) -> None:
         # Checked before the calm run, so a mistake fails before the scenario runs at all.
-        _checks.function("check_idempotency(scenario)", scenario, CHAOS_DOCS)
+        _errors.function("check_idempotency(scenario)", scenario, CHAOS_DOCS)
         if chaos is not None and not isinstance(chaos, Mapping):
             raise usage_error(
                 "check_idempotency(chaos=)",
@@ -200,7 +200,7 @@ class _Comparison:
                 CHAOS_DOCS,
             )
         self.chaos = checked_settings(DEFAULT_CHAOS if chaos is None else chaos)
-        self.seed = _checks.seed("check_idempotency(seed=)", seed, CHAOS_DOCS)
+        self.seed = _errors.seed("check_idempotency(seed=)", seed, CHAOS_DOCS)
         self.settings = settings
         self.runs: list[Run] = []
 

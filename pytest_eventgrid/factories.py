@@ -26,7 +26,7 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent, SystemEventNames
 from faker import Faker
 
-from . import _checks
+from . import _errors
 from ._errors import usage_error
 from .faker import FACTORIES_DOCS, UNSET, EventGridProvider
 
@@ -93,7 +93,7 @@ class _Factory(Generic[E]):
     _stream = ""
 
     def __init__(self, *, seed: int | str = 0, faker: Faker | None = None) -> None:
-        self.seed = _checks.seed(f"{type(self).__name__}(seed=)", seed, "guide/factories/#seeding")
+        self.seed = _errors.seed(f"{type(self).__name__}(seed=)", seed, "guide/factories/#seeding")
         if faker is not None and not isinstance(faker, Faker):
             raise usage_error(
                 f"{type(self).__name__}(faker=)", faker, "a faker.Faker, or None", FACTORIES_DOCS
@@ -105,7 +105,7 @@ class _Factory(Generic[E]):
 
     def reset_sequence(self, value: int = 0) -> None:
         """Start the `{n}` counter again at `value`."""
-        self._n = _checks.integer("reset_sequence(value)", value, SEQUENCES_DOCS, low=0)
+        self._n = _errors.integer("reset_sequence(value)", value, SEQUENCES_DOCS, low=0)
 
     def _next(self) -> int:
         n, self._n = self._n, self._n + 1
@@ -122,7 +122,7 @@ class _Factory(Generic[E]):
 
     def batch(self, size: int, **overrides: Any) -> list[E]:
         """`size` events built with the same `overrides` (sequences advance)."""
-        _checks.integer("batch(size)", size, SEQUENCES_DOCS, low=0)
+        _errors.integer("batch(size)", size, SEQUENCES_DOCS, low=0)
         return [self(**overrides) for _ in range(size)]
 
     if TYPE_CHECKING:  # each factory defines these with its own keywords

@@ -10,11 +10,13 @@ eventgrid.fail("acknowledge", faults.lose_tokens(fraction=0.5))
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-from . import _checks
+from . import _errors
 from ._errors import one_of, usage_error
+from ._wire._faults import SETTLEMENTS as SETTLEMENTS
+from ._wire._faults import STATUSES, TOKEN_CODES, Outcome
 
 __all__ = [
     "Outcome",
@@ -30,46 +32,9 @@ __all__ = [
     "throttle",
 ]
 
-STATUSES = (400, 401, 403, 404, 409, 413, 429, 500, 502, 503, 504)
-SETTLEMENTS = frozenset({"acknowledge", "release", "reject", "renew_locks"})
-TOKEN_CODES = ("TokenLost", "BadToken")
 OUTCOMES_DOCS = "guide/failures/#outcomes"
 STATUSES_DOCS = "guide/failures/#statuses"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One thing a fault does to one request. Build it with this module's functions."""
-
-    kind: str
-    status: int | None = None
-    message: str | None = None
-    retry_after: float | None = None
-    seconds: float = 0.0
-    tokens: tuple[str, ...] | None = None
-    fraction: float | None = None
-    code: str = "TokenLost"
-    max_events: int = 1
-
-    def describe(self) -> str:
-        """The outcome in words, as failure messages show it."""
-        if self.kind == "status":
-            after = f", Retry-After {self.retry_after:g}" if self.retry_after is not None else ""
-            return f"{self.status}{after}"
-        if self.kind == "latency":
-            return f"latency {self.seconds:g}s"
-        if self.kind == "tokens":
-            which = (
-                f"{len(self.tokens)} chosen"
-                if self.tokens is not None
-                else f"{self.fraction:g} of the"
-                if self.fraction is not None
-                else "all"
-            )
-            return f"{self.code} for {which} tokens"
-        if self.kind == "short_receive":
-            return f"at most {self.max_events} events"
-        return self.kind.replace("_", " ")
+MARKER_DOCS = "guide/failures/#the-marker"
 
 
 def status(code: int, *, message: str | None = None, retry_after: float | None = None) -> Outcome:
@@ -82,9 +47,9 @@ def status(code: int, *, message: str | None = None, retry_after: float | None =
         raise usage_error(
             "faults.status(code)", code, f"{one_of(STATUSES)} (an int)", STATUSES_DOCS
         )
-    message = _checks.optional_text("faults.status(message=)", message, STATUSES_DOCS)
+    message = _errors.optional_text("faults.status(message=)", message, STATUSES_DOCS)
     if retry_after is not None:
-        retry_after = _checks.seconds(
+        retry_after = _errors.seconds(
             "faults.status(retry_after=)", retry_after, STATUSES_DOCS, timedeltas=False
         )
     return Outcome("status", status=code, message=message, retry_after=retry_after)
@@ -124,7 +89,7 @@ def read_timeout() -> Outcome:
 
 def latency(seconds: float) -> Outcome:
     """Answer normally after `seconds` on the fake clock (other tasks run meanwhile)."""
-    duration = _checks.seconds("faults.latency(seconds)", seconds, OUTCOMES_DOCS, timedeltas=False)
+    duration = _errors.seconds("faults.latency(seconds)", seconds, OUTCOMES_DOCS, timedeltas=False)
     return Outcome("latency", seconds=duration)
 
 
@@ -146,9 +111,9 @@ def lose_tokens(
         )
     chosen = None
     if tokens is not None:
-        chosen = _checks.strings("faults.lose_tokens(tokens)", tokens, OUTCOMES_DOCS)
+        chosen = _errors.strings("faults.lose_tokens(tokens)", tokens, OUTCOMES_DOCS)
     if fraction is not None:
-        fraction = _checks.chance("faults.lose_tokens(fraction=)", fraction, OUTCOMES_DOCS)
+        fraction = _errors.chance("faults.lose_tokens(fraction=)", fraction, OUTCOMES_DOCS)
     if chosen is not None and fraction is not None:
         raise usage_error(
             "faults.lose_tokens(tokens, fraction=)",
@@ -166,10 +131,94 @@ def bad_token(tokens: Sequence[str] | None = None) -> Outcome:
 
 def short_receive(max_events: int = 1) -> Outcome:
     """A receive that returns at most `max_events` events, however many are available."""
-    limit = _checks.integer("faults.short_receive(max_events)", max_events, OUTCOMES_DOCS, low=1)
+    limit = _errors.integer("faults.short_receive(max_events)", max_events, OUTCOMES_DOCS, low=1)
     return Outcome("short_receive", max_events=limit)
 
 
 def ok() -> Outcome:
     """Serve the request as usual: a step of a sequence that lets one through."""
     return Outcome("ok")
+
+
+# -- the marker's `faults=` ----------------------------------------------------------------
+
+_SPEC_KEYS = frozenset(
+    {
+        "operation",
+        "topic",
+        "subscription",
+        "status",
+        "message",
+        "retry_after",
+        "error",
+        "latency",
+        "lose_tokens",
+        "code",
+        "fraction",
+        "short_receive",
+        "times",
+        "probability",
+        "optional",
+    }
+)
+_KINDS = ("status", "error", "latency", "lose_tokens", "short_receive")
+_ERRORS: Mapping[str, Callable[[], Outcome]] = {
+    "connection_refused": connection_refused,
+    "connection_reset": connection_reset,
+    "read_timeout": read_timeout,
+}
+
+
+def _outcome_from_spec(spec: object) -> Outcome:
+    """The outcome a marker's fault mapping asks for (exactly one kind of outcome)."""
+    if not isinstance(spec, Mapping):
+        raise usage_error(
+            "faults=[...] item",
+            spec,
+            'a mapping such as {"operation": "publish", "status": 503}',
+            MARKER_DOCS,
+        )
+    unknown = sorted(str(key) for key in spec if key not in _SPEC_KEYS)
+    kinds = [key for key in _KINDS if key in spec]
+    if unknown or len(kinds) != 1 or "operation" not in spec:
+        raise usage_error(
+            "faults=[...] item",
+            dict(spec),
+            f"a mapping with `operation` and exactly one of {', '.join(_KINDS)}"
+            + (f"; unknown key(s): {', '.join(unknown)}" if unknown else "")
+            + f" (allowed keys: {', '.join(sorted(_SPEC_KEYS))})",
+            MARKER_DOCS,
+        )
+    kind = kinds[0]
+    if kind == "status":
+        return status(
+            spec["status"], message=spec.get("message"), retry_after=spec.get("retry_after")
+        )
+    if kind == "error":
+        if spec["error"] not in _ERRORS:
+            raise usage_error("faults=[...] error", spec["error"], one_of(_ERRORS), MARKER_DOCS)
+        return _ERRORS[spec["error"]]()
+    if kind == "latency":
+        return latency(spec["latency"])
+    if kind == "short_receive":
+        return short_receive(spec["short_receive"])
+    tokens = spec["lose_tokens"]
+    return lose_tokens(
+        None if tokens is True or tokens == "all" else tokens,
+        fraction=spec.get("fraction"),
+        code=spec.get("code", "TokenLost"),
+    )
+
+
+def _faults_from_specs(specs: object) -> list[Mapping[str, Any]]:
+    """The `faults=` setting: a list of fault mappings (not one mapping on its own)."""
+    if isinstance(specs, Mapping | str | bytes) or not isinstance(specs, Sequence):
+        raise usage_error(
+            "faults=",
+            specs,
+            'a list of fault mappings, such as [{"operation": "publish", "status": 503}]',
+            MARKER_DOCS,
+        )
+    for spec in specs:
+        _outcome_from_spec(spec)
+    return list(specs)

@@ -33,7 +33,7 @@ except ImportError as error:  # pragma: no cover - the extra is missing
         "pytest_eventgrid.strategies needs Hypothesis: pip install 'pytest-eventgrid[hypothesis]'"
     ) from error
 
-from . import _checks
+from . import _errors
 from ._wire._cloudevents import CONTEXT_ATTRIBUTES
 from .faker import (
     MAPPING_OR_NONE,
@@ -80,7 +80,7 @@ def _given(value: Any, default: st.SearchStrategy[Any]) -> st.SearchStrategy[Any
 
 def json_values(max_leaves: int = 12) -> st.SearchStrategy[Any]:
     """JSON values: objects, arrays, strings, numbers (finite), booleans and null."""
-    _checks.integer("json_values(max_leaves)", max_leaves, STRATEGIES_DOCS, low=1)
+    _errors.integer("json_values(max_leaves)", max_leaves, STRATEGIES_DOCS, low=1)
     scalars = (
         st.none()
         | st.booleans()

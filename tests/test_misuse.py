@@ -3,6 +3,7 @@ what was given, what was expected, and where the docs are (an anchor that exists
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from collections.abc import Callable
@@ -1136,6 +1137,41 @@ def test_the_docs_anchor_of_each_message_exists(row: Misuse) -> None:
     page, section = _docs_address(row.anchor)
 
     assert section in _anchors(page), f"{row.anchor}: no such heading in {page}"
+
+
+PACKAGE = Path(__file__).parent.parent / "pytest_eventgrid"
+ANCHOR = re.compile(r"[a-z-]+(/[a-z-]+)*/#[\w-]+")
+
+
+def _package_anchors() -> set[str]:
+    """Every "page/#section" string literal in the package: the anchors of its messages."""
+    return {
+        node.value
+        for path in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and ANCHOR.fullmatch(node.value)
+    }
+
+
+@pytest.mark.parametrize("anchor", sorted(_package_anchors()))
+def test_every_docs_anchor_in_the_package_exists(anchor: str) -> None:
+    page, section = _docs_address(anchor)
+
+    assert section in _anchors(page), f"{anchor}: no such heading in {page}"
+
+
+def test_every_usage_error_is_built_by_the_one_helper() -> None:
+    built_elsewhere = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno}"
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "_errors.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "UsageError"
+    ]
+
+    assert built_elsewhere == []
 
 
 # -- the marker: one inner session, one test per misuse -----------------------------------

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._errors import UsageError, docs
+from .._errors import usage_error
 
 CHANCES = ("duplicates", "early_lock_expiry", "short_batches", "token_lost")
 SETTINGS = ("duplicates", "reorder", "early_lock_expiry", "short_batches", "token_lost")
@@ -17,9 +17,10 @@ def checked_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """`settings` as `chaos()` keywords, or a `UsageError` saying what is wrong."""
     unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
-        raise UsageError(
+        raise usage_error(
             f"Unknown chaos setting(s) {', '.join(unknown)}; allowed: "
-            f"{', '.join(sorted(SETTINGS))}. See {docs('guide/failures/#chaos')}"
+            f"{', '.join(sorted(SETTINGS))}.",
+            anchor="guide/failures/#chaos",
         )
     ChaosSettings(**settings)
     return dict(settings)
@@ -52,14 +53,14 @@ class ChaosSettings:
         for name in CHANCES:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-                raise UsageError(
-                    f"chaos {name} is a chance from 0 to 1; got {value!r}. "
-                    f"See {docs('guide/failures/#chaos')}"
+                raise usage_error(
+                    f"chaos {name} is a chance from 0 to 1; got {value!r}.",
+                    anchor="guide/failures/#chaos",
                 )
         if not isinstance(self.reorder, bool):
-            raise UsageError(
-                f"chaos reorder is True or False; got {self.reorder!r}. "
-                f"See {docs('guide/failures/#chaos')}"
+            raise usage_error(
+                f"chaos reorder is True or False; got {self.reorder!r}.",
+                anchor="guide/failures/#chaos",
             )
         self._random = random.Random(f"chaos:{self.seed}")
 

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-from .. import _checks
+from .. import _errors
 
 AdvanceListener = Callable[[], None]
 CLOCK_DOCS = "guide/#the-clock"
@@ -27,13 +27,13 @@ class Clock:
 
     def __init__(self, *, start: datetime | None = None, autojump: bool = True) -> None:
         # The default start is a whole second, so virtual seconds and Date headers align.
-        start = _checks.aware_datetime("start", start, CLOCK_DOCS)
+        start = _errors.aware_datetime("start", start, CLOCK_DOCS)
         default = datetime.now(timezone.utc).replace(microsecond=0)
         self._start = (start or default).astimezone(timezone.utc)
         self._now = 0.0
         self._lock = threading.Lock()
         self._listeners: list[AdvanceListener] = []
-        self.autojump = _checks.flag("autojump", autojump, CLOCK_DOCS)
+        self.autojump = _errors.flag("autojump", autojump, CLOCK_DOCS)
 
     @property
     def start(self) -> datetime:
@@ -54,13 +54,13 @@ class Clock:
         Lock expiry, release delays and time-to-live take effect on the next broker
         operation, exactly as if that much time had passed.
         """
-        duration = _checks.seconds("clock.advance(seconds)", seconds, CLOCK_DOCS)
+        duration = _errors.seconds("clock.advance(seconds)", seconds, CLOCK_DOCS)
         # Read and move under one lock, so that advances from several threads add up.
         return self._move(lambda now: now + duration)
 
     def advance_to(self, instant: float) -> float:
         """Move the clock to `instant` (seconds); earlier instants are ignored."""
-        target = _checks.instant("clock.advance_to(instant)", instant, CLOCK_DOCS)
+        target = _errors.instant("clock.advance_to(instant)", instant, CLOCK_DOCS)
         return self._move(lambda now: target)
 
     def _move(self, to: Callable[[float], float]) -> float:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from .._errors import UsageError, docs, one_of, usage_error
+from .._errors import UsageError, one_of, usage_error
 
 MAX_ADVANCED_FILTERS = 25
 MAX_FILTER_VALUES = 25
@@ -314,22 +314,25 @@ def _flag(settings: Mapping[str, Any], name: str) -> bool:
 
 def _check_limits(advanced: tuple[AdvancedFilter, ...]) -> None:
     if len(advanced) > MAX_ADVANCED_FILTERS:
-        raise UsageError(
+        raise usage_error(
             f"An event subscription takes at most {MAX_ADVANCED_FILTERS} advanced filters, "
-            f"as on the service; got {len(advanced)}. See {docs('guide/basic/#filters')}"
+            f"as on the service; got {len(advanced)}.",
+            anchor="guide/basic/#filters",
         )
     value_count = sum(len(rule.values) for rule in advanced)
     if value_count > MAX_FILTER_VALUES:
-        raise UsageError(
+        raise usage_error(
             f"Advanced filters take at most {MAX_FILTER_VALUES} values in all, as on the "
-            f"service; got {value_count}. See {docs('guide/basic/#filters')}"
+            f"service; got {value_count}.",
+            anchor="guide/basic/#filters",
         )
     for rule in advanced:
         for value in rule.values:
             if isinstance(value, str) and len(value) > MAX_STRING_VALUE:
-                raise UsageError(
+                raise usage_error(
                     f"Filter string values are limited to {MAX_STRING_VALUE} characters, as "
-                    f"on the service; got {len(value)}. See {docs('guide/basic/#filters')}"
+                    f"on the service; got {len(value)}.",
+                    anchor="guide/basic/#filters",
                 )
 
 

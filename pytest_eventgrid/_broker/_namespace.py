@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
+from .._errors import usage_error
 from ._basic import BasicTopic
 from ._chaos import ChaosSettings
 from ._clock import Clock
@@ -16,6 +17,9 @@ from ._queue import Delivery, Event, Snapshot, SubscriptionQueue, TokenResult
 from ._settings import SubscriptionSettings
 
 T = TypeVar("T")
+# Every host under this domain is served: a namespace, or a Basic topic once declared.
+EVENTGRID_DOMAIN = ".eventgrid.azure.net"
+BASIC_DOCS = "guide/basic/#topics-domains-and-partner-namespaces"
 
 
 class NotFound(LookupError):
@@ -191,6 +195,18 @@ class Namespace:
         )
         return results
 
+    def lose_locks(self, topic: str, subscription: str, tokens: Iterable[str]) -> None:
+        """End the locks of `tokens` now, as if they had expired: their events are
+        available again. A topic, subscription or token it does not hold changes nothing."""
+        with self._broker.lock:
+            owner = self.topics.get(topic)
+            queue = owner.subscriptions.get(subscription) if owner else None
+            if queue is None:
+                return
+            now = self._broker.clock.now()
+            for token in tokens:
+                queue.lose_lock(token, now)
+
 
 def _event_item(
     event: Event, token: str | None = None, delivery_count: int | None = None
@@ -215,13 +231,24 @@ def _token_item(result: TokenResult) -> JournalItem:
 
 
 class Broker:
-    """Every namespace of one fake Event Grid, its clock, ids and journal.
+    """Every namespace and Basic topic of one fake Event Grid, its clock, ids and journal.
 
     All state changes happen under `lock`, so the broker may be driven from several
-    threads at once.
+    threads at once. The broker holds the service's policy for hosts: which host is a
+    namespace or a Basic topic, and what a new one is created with (`auto_create`,
+    `key`, the subscription `defaults`).
     """
 
-    def __init__(self, clock: Clock, ids: IdGenerator, seed: int | str = 0) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        ids: IdGenerator,
+        seed: int | str = 0,
+        *,
+        auto_create: bool = True,
+        key: str | None = None,
+        defaults: SubscriptionSettings | None = None,
+    ) -> None:
         self.clock = clock
         self.ids = ids
         self.chaos = ChaosSettings(seed=seed)
@@ -229,16 +256,128 @@ class Broker:
         self.lock = threading.RLock()
         self.namespaces: dict[str, Namespace] = {}
         self.basic_topics: dict[str, BasicTopic] = {}
-
-    def namespace(self, name: str, **settings: object) -> Namespace:
-        """The namespace `name`, created with `settings` on first use."""
-        with self.lock:
-            found = self.namespaces.get(name)
-            if found is None:
-                found = self.namespaces[name] = Namespace(name, self, **settings)  # type: ignore[arg-type]
-            return found
+        self.auto_create = auto_create
+        self.key = key
+        self.defaults = defaults or SubscriptionSettings()
 
     def locked(self, action: Callable[[], T]) -> T:
         """Run `action` under the broker lock."""
         with self.lock:
             return action()
+
+    # -- hosts: which namespace or Basic topic a host is ---------------------------------
+
+    def serves(self, host: str) -> bool:
+        """Whether `host` is this fake's: every `*.eventgrid.azure.net` host, and every
+        host held as a namespace or a Basic topic."""
+        host = host.lower()
+        with self.lock:
+            return (
+                host.endswith(EVENTGRID_DOMAIN)
+                or host in self.namespaces
+                or host in self.basic_topics
+            )
+
+    def namespace(self, name: str, **settings: object) -> Namespace:
+        """The namespace `name`, created on first use with the broker's policy (or
+        `settings`, which override it)."""
+        with self.lock:
+            found = self.namespaces.get(name)
+            if found is None:
+                found = self.namespaces[name] = self._new_namespace(name, **settings)
+            return found
+
+    def _new_namespace(self, name: str, **settings: object) -> Namespace:
+        policy: dict[str, object] = {
+            "auto_create": self.auto_create,
+            "key": self.key,
+            "defaults": self.defaults,
+        }
+        return Namespace(name, self, **{**policy, **settings})  # type: ignore[arg-type]
+
+    def declare_namespace(self, host: str) -> Namespace:
+        """The namespace of `host` (any host: a custom domain, say), created if new;
+        a `UsageError` if a Basic topic holds the host."""
+        with self.lock:  # no Basic topic may take the host in between
+            self._refuse_basic(host)
+            return self.namespace(host)
+
+    def namespace_for(self, host: str, *, create: bool = True) -> Namespace | None:
+        """The namespace behind `host`; None for a host the fake does not serve.
+
+        A new `*.eventgrid.azure.net` host becomes a namespace when `create` (and
+        `auto_create`); `create` also refuses the host of a Basic topic. The wire asks
+        without `create`: it gets a namespace the broker does not hold yet, and adopts
+        it (`adopt_namespace()`) only when a request to it is served, so a refused
+        request creates nothing.
+        """
+        with self.lock:
+            known = self.namespaces.get(host)
+        if known is not None:
+            return known
+        if create:
+            self._refuse_basic(host)
+        if not host.endswith(EVENTGRID_DOMAIN):
+            return None
+        if self.auto_create and create:
+            return self.namespace(host)
+        # Without auto_create, a host nobody declared has no topics: every request gets
+        # the service's 404.
+        return self._new_namespace(host)
+
+    def adopt_namespace(self, namespace: Namespace) -> Namespace:
+        """The namespace the broker holds for `namespace.name`: `namespace` itself from
+        now on, unless one is held already. Callers hold the lock."""
+        return self.namespaces.setdefault(namespace.name, namespace)
+
+    def _refuse_basic(self, host: str) -> None:
+        """A `UsageError` if `host` is a Basic topic's: it cannot be a namespace too."""
+        with self.lock:
+            basic = self.basic_topics.get(host)
+        if basic is not None:
+            raise usage_error(
+                f"{host} is a Basic {basic.kind} already; it cannot also be a namespace.",
+                anchor=BASIC_DOCS,
+            )
+
+    def basic_topic_for(self, host: str, *, create: bool) -> BasicTopic | None:
+        """The Basic topic behind `host`. With `create` (a Basic publish), a new served
+        host that is no namespace gives a custom topic the broker does not hold yet
+        (when `auto_create`): the wire adopts it (`adopt_basic_topic()`) when the
+        publish is served."""
+        with self.lock:
+            known = self.basic_topics.get(host)
+            if known is not None or not create or not self.auto_create:
+                return known
+            if host in self.namespaces or not self.serves(host):
+                return None
+            return BasicTopic(host, kind="topic", key=self.key)
+
+    def adopt_basic_topic(self, topic: BasicTopic) -> BasicTopic:
+        """The Basic topic the broker holds for `topic.host`: `topic` itself from now
+        on, unless one is held already. Callers hold the lock."""
+        return self.basic_topics.setdefault(topic.host, topic)
+
+    def declare_basic_topic(self, host: str, kind: str | None, schema: str | None) -> BasicTopic:
+        """The Basic topic of `host`, created as `kind` (default "topic") if new; a
+        `UsageError` if the host is a namespace, or a Basic topic of another kind.
+        `schema`, when given, becomes its input schema."""
+        with self.lock:
+            if host in self.namespaces:
+                raise usage_error(
+                    f"{host} is a namespace already; it cannot also be a Basic {kind or 'topic'}.",
+                    anchor=BASIC_DOCS,
+                )
+            topic = self.basic_topics.get(host)
+            if topic is None:
+                topic = self.basic_topics[host] = BasicTopic(
+                    host, kind=kind or "topic", schema=schema, key=self.key
+                )
+            elif kind is not None and kind != topic.kind:
+                raise usage_error(
+                    f"{host} is a {topic.kind} already; it cannot also be a {kind}.",
+                    anchor=BASIC_DOCS,
+                )
+            if schema is not None:
+                topic.schema = schema
+            return topic

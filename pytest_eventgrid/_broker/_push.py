@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .._errors import UsageError, docs
+from .._errors import usage_error
 from ._filters import EventFilter
 
 Event = dict[str, Any]
@@ -90,9 +90,9 @@ class PushSettings:
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise UsageError(
-            f"{name} must be between {low:g} and {high:g}, as on the service; got {value!r}. "
-            f"See {docs('guide/webhooks/#delivery-settings')}"
+        raise usage_error(
+            f"{name} must be between {low:g} and {high:g}, as on the service; got {value!r}.",
+            anchor="guide/webhooks/#delivery-settings",
         )
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from typing import Any
 
-from .. import _checks
-from .._errors import UsageError, docs, usage_error
+from .. import _errors
+from .._errors import usage_error
 from ._filters import EventFilter, parse_filter
 
 SEVEN_DAYS = 7 * 24 * 3600.0
@@ -20,7 +20,7 @@ TOPOLOGY_DOCS = "guide/#topology"
 
 def seconds(value: float | timedelta, name: str) -> float:
     """`value` in seconds: a `timedelta` or a number, finite and >= 0."""
-    return _checks.seconds(name, value, SETTINGS_DOCS)
+    return _errors.seconds(name, value, SETTINGS_DOCS)
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,10 @@ class SubscriptionSettings:
         object.__setattr__(self, "filter", parse_filter(self.filter))
         low, high = LOCK_DURATION_RANGE
         if not low <= self.lock_duration <= high:
-            raise UsageError(
+            raise usage_error(
                 f"lock_duration must be between {low:g} and {high:g} seconds, as on the "
-                f"service; got {self.lock_duration:g}. See {docs(TOPOLOGY_DOCS)}"
+                f"service; got {self.lock_duration:g}.",
+                anchor=TOPOLOGY_DOCS,
             )
         low_count, high_count = MAX_DELIVERY_COUNT_RANGE
         if (
@@ -61,22 +62,24 @@ class SubscriptionSettings:
             or not isinstance(self.max_delivery_count, int)
             or not low_count <= self.max_delivery_count <= high_count
         ):
-            raise UsageError(
+            raise usage_error(
                 f"max_delivery_count must be an integer from {low_count} to {high_count}, "
-                f"as on the service; got {self.max_delivery_count!r}. See {docs(TOPOLOGY_DOCS)}"
+                f"as on the service; got {self.max_delivery_count!r}.",
+                anchor=TOPOLOGY_DOCS,
             )
         if not MIN_TIME_TO_LIVE <= self.time_to_live <= SEVEN_DAYS:
-            raise UsageError(
+            raise usage_error(
                 "time_to_live must be between 60 seconds and 7 days, as on the service; "
-                f"got {self.time_to_live:g} seconds. See {docs(TOPOLOGY_DOCS)}"
+                f"got {self.time_to_live:g} seconds.",
+                anchor=TOPOLOGY_DOCS,
             )
         if self.time_to_live < self.lock_duration:
-            raise UsageError(
+            raise usage_error(
                 f"time_to_live ({self.time_to_live:g} seconds) must be at least the "
-                f"lock_duration ({self.lock_duration:g} seconds), as on the service. "
-                f"See {docs(TOPOLOGY_DOCS)}"
+                f"lock_duration ({self.lock_duration:g} seconds), as on the service.",
+                anchor=TOPOLOGY_DOCS,
             )
-        _checks.flag("dead_letter", self.dead_letter, SETTINGS_DOCS)
+        _errors.flag("dead_letter", self.dead_letter, SETTINGS_DOCS)
 
     def updated(self, **changes: Any) -> SubscriptionSettings:
         """A copy with `changes` applied and checked."""

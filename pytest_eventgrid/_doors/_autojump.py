@@ -29,11 +29,10 @@ import asyncio
 import contextlib
 import weakref
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from .._broker import Clock
-from .._wire import LongPoll, WireRequest, WireResponse, WireResult
-from ._faults import Delayed
+from .._wire import Delayed, Handler, LongPoll, WireRequest, WireResponse
 
 Wake = Callable[[], None]
 
@@ -51,12 +50,6 @@ _DEADLINE_CALLBACKS = frozenset(
         "CancelScope._timeout",  # anyio.fail_after / move_on_after
     }
 )
-
-
-class Handler(Protocol):
-    """The wire, or the faults in front of it."""
-
-    def handle(self, request: WireRequest) -> WireResult | Delayed: ...
 
 
 def serve(service: Handler, clock: Clock, request: WireRequest) -> WireResponse:

@@ -1,4 +1,4 @@
-"""Conversion between azure-core requests and responses and the wire's plain values.
+"""Conversion between azure-core requests, responses and errors and the wire's plain values.
 
 Both azure-core transports (sync and async) and interception share this module;
 they differ only in how they wait for a long-poll.
@@ -11,13 +11,14 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
+from azure.core.exceptions import ServiceRequestError, ServiceResponseTimeoutError
 from azure.core.pipeline.transport import HttpRequest as LegacyHttpRequest
 from azure.core.rest import HttpRequest
 from azure.core.rest._http_response_impl import HttpResponseImpl
 from azure.core.rest._http_response_impl_async import AsyncHttpResponseImpl
 from azure.core.utils import CaseInsensitiveDict
 
-from .._wire import WireRequest, WireResponse
+from .._wire import InjectedTransportError, WireRequest, WireResponse
 
 AzureRequest = HttpRequest | LegacyHttpRequest
 
@@ -54,6 +55,14 @@ def to_wire(request: AzureRequest) -> WireRequest:
         headers=lowered,
         body=_body_bytes(content),
     )
+
+
+def azure_error(failure: InjectedTransportError) -> Exception:
+    """The azure-core exception a real transport raises for an injected failure."""
+    message = str(failure)
+    if failure.kind == "read_timeout":
+        return ServiceResponseTimeoutError(message, error=failure)
+    return ServiceRequestError(message, error=failure)  # refused, or reset
 
 
 class _ClosedStream:

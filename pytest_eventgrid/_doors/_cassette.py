@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import _checks
-from .._errors import UsageError, docs, usage_error
+from .. import _errors
+from .._errors import usage_error
 from ._playback import (
     RecordedEntry,
     RecordedRequest,
@@ -36,9 +36,8 @@ CASSETTE_VERSION = 1
 # Recomputed on playback, so neither stored nor replayed.
 _UNSTORED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
 CASSETTES_DOCS = "guide/playback/#cassettes"
-_FORMAT = f"See {docs(CASSETTES_DOCS)}"
 # What a loader takes besides a path.
-PATH_OR_DATA = f"{_checks.PATH} or the parsed JSON (a dict)"
+PATH_OR_DATA = f"{_errors.PATH} or the parsed JSON (a dict)"
 
 PathOrData = str | os.PathLike[str] | Mapping[str, Any]
 
@@ -122,7 +121,7 @@ def save_cassette(recording: Recording, path: str | os.PathLike[str]) -> Path:
             "a Recording (from load_recording(), or a recorder's .recording)",
             CASSETTES_DOCS,
         )
-    target = Path(_checks.path("save_cassette(path)", path, CASSETTES_DOCS))
+    target = Path(_errors.path("save_cassette(path)", path, CASSETTES_DOCS))
     target.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(to_cassette(recording), indent=2, ensure_ascii=False) + "\n"
     handle, temporary = tempfile.mkstemp(
@@ -140,8 +139,8 @@ def save_cassette(recording: Recording, path: str | os.PathLike[str]) -> Path:
 
 def convert_test_proxy(source: str | os.PathLike[str], destination: str | os.PathLike[str]) -> Path:
     """Convert an Azure SDK test-proxy recording file to a native cassette file."""
-    _checks.path("convert_test_proxy(source)", source, CASSETTES_DOCS)
-    _checks.path("convert_test_proxy(destination)", destination, CASSETTES_DOCS)
+    _errors.path("convert_test_proxy(source)", source, CASSETTES_DOCS)
+    _errors.path("convert_test_proxy(destination)", destination, CASSETTES_DOCS)
     return save_cassette(load_test_proxy(source), destination)
 
 
@@ -151,30 +150,33 @@ def convert_test_proxy(source: str | os.PathLike[str], destination: str | os.Pat
 def _read(recording: PathOrData, what: str) -> tuple[object, str | None]:
     if isinstance(recording, Mapping):
         return recording, None
-    source = _checks.path(what, recording, CASSETTES_DOCS, expected=PATH_OR_DATA)
+    source = _errors.path(what, recording, CASSETTES_DOCS, expected=PATH_OR_DATA)
     try:
         with open(source, encoding="utf-8-sig") as file:
             return json.load(file), source
     except FileNotFoundError:
-        raise UsageError(f"No recording at {source}. {_FORMAT}") from None
+        raise usage_error(f"No recording at {source}.", anchor=CASSETTES_DOCS) from None
     except ValueError as error:
-        raise UsageError(f"{source} is not JSON: {error}. {_FORMAT}") from None
+        raise usage_error(f"{source} is not JSON: {error}.", anchor=CASSETTES_DOCS) from None
 
 
 def _headers(value: object, where: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise UsageError(f"{where} must be an object of header names to values, not {value!r}.")
+        raise usage_error(
+            f"{where} must be an object of header names to values, not {value!r}.",
+            anchor=CASSETTES_DOCS,
+        )
     return {str(name): str(item) for name, item in value.items()}
 
 
 def _message(raw: object, where: str, required: tuple[str, ...]) -> Mapping[str, Any]:
     if not isinstance(raw, Mapping):
-        raise UsageError(f"{where} is not an object: {raw!r}. {_FORMAT}")
+        raise usage_error(f"{where} is not an object: {raw!r}.", anchor=CASSETTES_DOCS)
     missing = [name for name in required if name not in raw]
     if missing:
-        raise UsageError(f"{where} has no {', '.join(map(repr, missing))}. {_FORMAT}")
+        raise usage_error(f"{where} has no {', '.join(map(repr, missing))}.", anchor=CASSETTES_DOCS)
     return raw
 
 
@@ -211,13 +213,14 @@ def _from_cassette(data: Mapping[str, Any], source: str | None) -> Recording:
     name = source or "the cassette"
     version = data.get("version")
     if version != CASSETTE_VERSION:
-        raise UsageError(
+        raise usage_error(
             f"{name} is a version {version!r} cassette; this pytest-eventgrid reads version "
-            f"{CASSETTE_VERSION}. {_FORMAT}"
+            f"{CASSETTE_VERSION}.",
+            anchor=CASSETTES_DOCS,
         )
     interactions = data.get("interactions")
     if not isinstance(interactions, list):
-        raise UsageError(f'{name} has no "interactions" list. {_FORMAT}')
+        raise usage_error(f'{name} has no "interactions" list.', anchor=CASSETTES_DOCS)
     variables = data.get("variables") or {}
     return Recording(
         entries=tuple(_interaction(index, raw) for index, raw in enumerate(interactions)),
@@ -230,7 +233,9 @@ def load_cassette(cassette: PathOrData) -> Recording:
     """Parse a native cassette: a file path or the parsed JSON."""
     data, source = _read(cassette, "load_cassette(cassette)")
     if not isinstance(data, Mapping):
-        raise UsageError(f"{source or 'the cassette'} is not a cassette object. {_FORMAT}")
+        raise usage_error(
+            f"{source or 'the cassette'} is not a cassette object.", anchor=CASSETTES_DOCS
+        )
     return _from_cassette(data, source)
 
 
@@ -242,8 +247,9 @@ def load_recording(recording: PathOrData) -> Recording:
     if isinstance(data, Mapping) and "Entries" in data:
         recorded = load_test_proxy(data)
         return Recording(recorded.entries, recorded.variables, source)
-    raise UsageError(
+    raise usage_error(
         f"{source or 'the recording'} is neither a native cassette "
         f'({{"version": 1, "interactions": [...]}}) nor a test-proxy recording '
-        f'({{"Entries": [...]}}). {_FORMAT}'
+        f'({{"Entries": [...]}}).',
+        anchor=CASSETTES_DOCS,
     )

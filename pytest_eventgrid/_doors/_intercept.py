@@ -50,10 +50,10 @@ from respx.mocks import Mocker
 from respx.models import AllMockedAssertionError, PassThrough
 
 from .._broker import Clock
-from .._errors import UsageError, docs
-from .._wire import WireRequest, WireResponse
-from ._autojump import Handler, serve, serve_async
-from ._faults import InjectedTransportError
+from .._errors import UsageError, usage_error
+from .._wire import Handler, InjectedTransportError, WireRequest, WireResponse
+from .._wire._hosts import is_eventgrid_host
+from ._autojump import serve, serve_async
 from ._transport import AsyncEventGridTransport, EventGridTransport
 
 
@@ -78,9 +78,6 @@ class AnswersAsync(Protocol):
     """A target that answers raw async requests itself (a recorder sends them out)."""
 
     async def handle_async(self, request: WireRequest) -> WireResponse: ...
-
-
-EVENTGRID_DOMAIN = ".eventgrid.azure.net"
 
 
 class _Activation:
@@ -143,15 +140,15 @@ def target_for(url: str) -> InterceptTarget | None:
 
 
 def _ambiguous(host: str, serving: list[_Activation]) -> UsageError:
-    return UsageError(
+    return usage_error(
         f"A request for {host} came from a thread or context with no fake of its own, "
         f"while {len(serving)} fakes are active in other threads or contexts that are "
         f"not nested in one another, so pytest-eventgrid cannot tell which fake it is "
         f"for. Run the code in the context of the fake it belongs to: from inside "
         f"`with mock_eventgrid()` (or the test), call it with "
         f"`contextvars.copy_context().run(function)`, `executor.submit("
-        f"contextvars.copy_context().run, function)` or `asyncio.to_thread(function)`. "
-        f"See {docs('guide/intercepting/#threads')}"
+        f"contextvars.copy_context().run, function)` or `asyncio.to_thread(function)`.",
+        anchor="guide/intercepting/#threads",
     )
 
 
@@ -202,7 +199,7 @@ class Intercepting:
     def serves(self, host: str) -> bool:
         """Every Event Grid host, and the other hosts this target was given."""
         host = host.lower()
-        return host.endswith(EVENTGRID_DOMAIN) or host in self._hosts
+        return is_eventgrid_host(host) or host in self._hosts
 
     @property
     def _entry(self) -> Intercepting:

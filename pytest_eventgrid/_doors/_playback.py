@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import _checks
+from .. import _errors
 from .._broker import Clock
-from .._errors import UsageError, docs, usage_error
+from .._errors import docs, usage_error
 from .._wire import WireRequest, WireResponse
 from .._wire._errors import ServiceError, namespace_error
 from .._wire._matching import (
@@ -126,7 +126,10 @@ def _headers(value: object, where: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise UsageError(f"{where} must be an object of header names to values, not {value!r}.")
+        raise usage_error(
+            f"{where} must be an object of header names to values, not {value!r}.",
+            anchor="guide/playback/#recording-files",
+        )
     return {
         str(name): ", ".join(map(str, item)) if isinstance(item, list) else str(item)
         for name, item in value.items()
@@ -136,13 +139,16 @@ def _headers(value: object, where: str) -> dict[str, str]:
 def _entry(index: int, raw: object) -> RecordedEntry:
     where = f"Entries[{index}]"
     if not isinstance(raw, Mapping):
-        raise UsageError(f"{where} is not an object: {raw!r}")
+        raise usage_error(
+            f"{where} is not an object: {raw!r}.", anchor="guide/playback/#recording-files"
+        )
     try:
         method, url, status = raw["RequestMethod"], raw["RequestUri"], raw["StatusCode"]
     except KeyError as missing:
-        raise UsageError(
+        raise usage_error(
             f"{where} has no {missing}: a test-proxy entry needs RequestUri, RequestMethod "
-            f"and StatusCode. See {docs('guide/playback/#recording-files')}"
+            f"and StatusCode.",
+            anchor="guide/playback/#recording-files",
         ) from None
     request_headers = _headers(raw.get("RequestHeaders"), f"{where}.RequestHeaders")
     response_headers = _headers(raw.get("ResponseHeaders"), f"{where}.ResponseHeaders")
@@ -171,19 +177,19 @@ def load_test_proxy(recording: str | os.PathLike[str] | Mapping[str, Any]) -> Re
     if isinstance(recording, Mapping):
         data: object = recording
     else:
-        source = _checks.path(
+        source = _errors.path(
             "load_test_proxy(recording)",
             recording,
             "guide/playback/#recording-files",
-            expected=f"{_checks.PATH} or the parsed JSON (a dict)",
+            expected=f"{_errors.PATH} or the parsed JSON (a dict)",
         )
         with open(source, encoding="utf-8-sig") as file:
             data = json.load(file)
     if not isinstance(data, Mapping) or not isinstance(data.get("Entries"), list):
-        raise UsageError(
+        raise usage_error(
             f"{source or 'the recording'} is not a test-proxy recording: expected "
-            f'{{"Entries": [...], "Variables": {{...}}}}. '
-            f"See {docs('guide/playback/#recording-files')}"
+            f'{{"Entries": [...], "Variables": {{...}}}}.',
+            anchor="guide/playback/#recording-files",
         )
     variables = data.get("Variables") or {}
     return Recording(
@@ -342,11 +348,11 @@ def playback(
         from ._cassette import load_recording
 
         if not isinstance(recording, Mapping):
-            _checks.path(
+            _errors.path(
                 "playback(recording)",
                 recording,
                 "guide/playback/#replaying-a-recording",
-                expected=f"{_checks.PATH}, the parsed JSON (a dict) or a Recording",
+                expected=f"{_errors.PATH}, the parsed JSON (a dict) or a Recording",
             )
         recording = load_recording(recording)
     return Player(recording, clock=clock, matching=matching)

@@ -23,15 +23,16 @@ from urllib.parse import urlsplit
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 from azure.core.rest import HttpRequest
 
-from .. import _checks
+from .. import _errors
 from .._broker import Clock
 from .._errors import one_of, usage_error
 from .._wire import WireRequest, WireResponse
+from .._wire._hosts import EVENTGRID_DOMAIN, is_eventgrid_host, resource_name
 from .._wire._jsonpaths import JsonPaths
 from .._wire._matching import IGNORED_EVENT_FIELDS, MATCH_ON, Matching
 from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, to_wire
 from ._cassette import load_cassette, save_cassette
-from ._intercept import EVENTGRID_DOMAIN, Intercepting
+from ._intercept import Intercepting
 from ._playback import (
     Player,
     RecordedEntry,
@@ -98,7 +99,7 @@ def _compiled(patterns: Iterable[Pattern]) -> tuple[re.Pattern[str], ...]:
 def _hosts(hosts: Iterable[str]) -> frozenset[str]:
     """`hosts=` in lower case; a `UsageError` for what is no host name."""
     checked = [
-        _checks.name("record(hosts=)", host, RECORDING_DOCS, expected=HOSTS)
+        _errors.name("record(hosts=)", host, RECORDING_DOCS, expected=HOSTS)
         for host in _one_or_many("record(hosts=)", hosts, HOSTS, RECORDING_DOCS)
     ]
     return frozenset(host.lower() for host in checked)
@@ -132,7 +133,7 @@ class Sanitizer:
         hosts: bool = False,
     ) -> None:
         self.patterns = SECRET_PATTERNS + _compiled(extra)
-        hosts = _checks.flag("Sanitizer(hosts=)", hosts, SANITIZING_DOCS)
+        hosts = _errors.flag("Sanitizer(hosts=)", hosts, SANITIZING_DOCS)
         self.json_paths = JsonPaths.compile(
             json_paths, what="sanitize_json=", anchor="guide/playback/#sanitizing"
         )
@@ -143,9 +144,9 @@ class Sanitizer:
     def note(self, url: str) -> None:
         """Learn the namespace name in `url`'s host (with `hosts=True`)."""
         host = (urlsplit(url).hostname or "").lower()
-        if not self.hosts or not host.endswith(EVENTGRID_DOMAIN):
+        if not self.hosts or not is_eventgrid_host(host):
             return
-        name = host.partition(".")[0]
+        name = resource_name(host)
         if name in self._names or name == SANITIZED_NAMESPACE:
             return
         self._names = names = self._names | {name}
@@ -275,9 +276,9 @@ class Recorder(Intercepting):
         async_transport: AsyncHttpTransport | None = None,  # type: ignore[type-arg]
         clock: Clock | None = None,
     ) -> None:
-        self.path = Path(_checks.path("record(path)", path, RECORDING_DOCS))
+        self.path = Path(_errors.path("record(path)", path, RECORDING_DOCS))
         self.mode = _check_mode(mode)
-        sanitize_hosts = _checks.flag("record(sanitize_hosts=)", sanitize_hosts, SANITIZING_DOCS)
+        sanitize_hosts = _errors.flag("record(sanitize_hosts=)", sanitize_hosts, SANITIZING_DOCS)
         self.sanitizer = Sanitizer(sanitize, json_paths=sanitize_json, hosts=sanitize_hosts)
         matching = Matching.of(match_on, ignore)
         hosts = _hosts(hosts)

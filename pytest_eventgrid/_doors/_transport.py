@@ -9,9 +9,9 @@ from typing import Any
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 
 from .._broker import Clock
-from ._autojump import Handler, serve, serve_async
-from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, to_wire
-from ._faults import InjectedTransportError
+from .._wire import Handler, InjectedTransportError
+from ._autojump import serve, serve_async
+from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, azure_error, to_wire
 
 
 class EventGridTransport(HttpTransport):  # type: ignore[type-arg]
@@ -31,7 +31,7 @@ class EventGridTransport(HttpTransport):  # type: ignore[type-arg]
         try:
             response = serve(self._service, self.clock, to_wire(request))
         except InjectedTransportError as failure:
-            raise failure.azure_error() from None
+            raise azure_error(failure) from None
         return FakeHttpResponse(request, response)
 
     def sleep(self, duration: float) -> None:
@@ -72,7 +72,7 @@ class AsyncEventGridTransport(AsyncHttpTransport):  # type: ignore[type-arg]
         try:
             response = await serve_async(self._service, self.clock, to_wire(request))
         except InjectedTransportError as failure:
-            raise failure.azure_error() from None
+            raise azure_error(failure) from None
         return FakeAsyncHttpResponse(request, response)
 
     async def sleep(self, duration: float) -> None:

@@ -1,21 +1,27 @@
 """Sending what Event Grid pushes to a destination: an ASGI or WSGI app, a callable,
-or a real URL. Every kind becomes an httpx transport, so one code path serves all."""
+or a real URL. Every kind becomes an httpx transport, so one code path serves all.
+
+`PushDeliveries` drives the wire's delivery sequence (`DeliveryEngine`) through this
+door: one sync and one async driver, each sending the requests the sequence yields.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
-from .._errors import UsageError, docs
-from .._wire import WireRequest, WireResponse
+from .._broker import BasicTopic, Broker, DeliveryAttempt, PushSubscription
+from .._errors import UsageError, usage_error
+from .._wire import Answer, DeliveryEngine, Job, WireRequest, WireResponse
 
 DELIVERY_TIMEOUT = 30.0
 KINDS = ("asgi", "wsgi", "callable", "url")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,9 @@ class Webhook:
     def resolved_kind(self) -> str:
         if self.kind is not None:
             if self.kind not in KINDS:
-                raise UsageError(
-                    f"Webhook kind must be one of {', '.join(KINDS)}; got {self.kind!r}."
+                raise usage_error(
+                    f"Webhook kind must be one of {', '.join(KINDS)}; got {self.kind!r}.",
+                    anchor="guide/webhooks/#destinations",
                 )
             return self.kind
         return detect_kind(self.target)
@@ -47,14 +54,26 @@ class Webhook:
         return self.target if isinstance(self.target, str) else self.url
 
 
+def as_webhook(destination: Any) -> Webhook:
+    """A push subscription's destination as a `Webhook` (a bare target gets the
+    default URL)."""
+    return destination if isinstance(destination, Webhook) else Webhook(destination)
+
+
+def address(destination: Any) -> str:
+    """The URL a push subscription's destination is reached at."""
+    return as_webhook(destination).address
+
+
 def detect_kind(target: Any) -> str:
     """ "url", "asgi" (async, 3 arguments), "wsgi" (2 arguments) or "callable" (1)."""
     if isinstance(target, str):
         return "url"
     if not callable(target):
-        raise UsageError(
+        raise usage_error(
             f"A webhook destination must be an ASGI or WSGI app, a callable or a URL; got "
-            f"{target!r}. See {docs('guide/webhooks/#destinations')}"
+            f"{target!r}.",
+            anchor="guide/webhooks/#destinations",
         )
     call = _call_of(target)
     try:
@@ -81,7 +100,8 @@ def needs_event_loop(webhook: Webhook) -> bool:
     return kind == "callable" and inspect.iscoroutinefunction(_call_of(webhook.target))
 
 
-def _loop_running() -> bool:
+def loop_running() -> bool:
+    """Whether an event loop is running in this thread."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -90,9 +110,10 @@ def _loop_running() -> bool:
 
 
 def _use_deliver_async(what: str) -> UsageError:
-    return UsageError(
+    return usage_error(
         f"{what} is called through the event loop, and one is running: inside async code "
-        f"use `await eventgrid.deliver_async()`. See {docs('guide/webhooks/#delivering')}"
+        f"use `await eventgrid.deliver_async()`.",
+        anchor="guide/webhooks/#delivering",
     )
 
 
@@ -139,7 +160,7 @@ def _sync_handler(handler: Callable[[httpx.Request], Any]) -> Callable[[httpx.Re
     def run(request: httpx.Request) -> httpx.Response:
         result = handler(request)
         if inspect.isawaitable(result):
-            if _loop_running():
+            if loop_running():
                 if inspect.iscoroutine(result):
                     result.close()
                 raise _use_deliver_async("An async destination")
@@ -172,7 +193,7 @@ def send(webhook: Webhook, request: WireRequest) -> WireResponse | str:
     connection error, a timeout, or an exception the destination raised (the service
     would have seen a failed request)."""
     if needs_event_loop(webhook):
-        if not _loop_running():
+        if not loop_running():
             return asyncio.run(send_async(webhook, request))
         what = "An ASGI destination" if webhook.resolved_kind == "asgi" else "An async destination"
         raise _use_deliver_async(what)
@@ -198,3 +219,52 @@ async def send_async(webhook: Webhook, request: WireRequest) -> WireResponse | s
         raise
     except Exception as error:  # the destination raised, or could not be reached
         return _failed(error)
+
+
+class PushDeliveries:
+    """Push deliveries of one broker through this door: the wire's `DeliveryEngine`
+    yields each request, and the drivers here send it and hand back the answer."""
+
+    def __init__(self, broker: Broker) -> None:
+        self._engine = DeliveryEngine(broker, address)
+
+    def validate_now(self, topic: BasicTopic, subscription: PushSubscription) -> None:
+        """Run the handshake of a new subscription at once, through the sync door;
+        `WebhookValidationError` if it fails."""
+        self._drive(self._engine.validate(topic, subscription))
+
+    def deliver(self, *, drain: bool = False) -> list[DeliveryAttempt]:
+        """Run the deliveries (sync destinations, or ASGI apps outside an event loop)."""
+        return self._drive(self._engine.run(drain=drain))
+
+    async def deliver_async(self, *, drain: bool = False) -> list[DeliveryAttempt]:
+        """Run the deliveries from async code; every kind of destination works."""
+        steps = self._engine.run(drain=drain)
+        try:
+            job = next(steps)
+            while True:
+                job = steps.send(await self._send_async(job))
+        except StopIteration as finished:
+            return finished.value  # type: ignore[no-any-return]
+
+    def _drive(self, steps: Generator[Job, Answer, T]) -> T:
+        try:
+            job = next(steps)
+            while True:
+                job = steps.send(self._send(job))
+        except StopIteration as finished:
+            return finished.value  # type: ignore[no-any-return]
+
+    def _send(self, job: Job) -> Answer:
+        try:
+            return send(as_webhook(job.subscription.destination), job.request)
+        except BaseException:  # a UsageError: what destinations raise comes as answers
+            self._engine.abandon(job)
+            raise
+
+    async def _send_async(self, job: Job) -> Answer:
+        try:
+            return await send_async(as_webhook(job.subscription.destination), job.request)
+        except BaseException:  # a UsageError: what destinations raise comes as answers
+            self._engine.abandon(job)
+            raise

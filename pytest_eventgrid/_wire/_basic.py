@@ -9,8 +9,7 @@ import re
 from datetime import datetime
 from email.utils import format_datetime
 
-from .._broker import Broker, JournalEntry, JournalItem
-from .._broker._basic import BasicTopic
+from .._broker import BasicTopic, Broker, JournalEntry, JournalItem
 from ._cloudevents import Event, lone_surrogate, normalize_time, parse_json, validate
 from ._errors import ServiceError
 from ._http import WireRequest, WireResponse
@@ -377,7 +376,7 @@ class BasicApi:
         channel = request.header("aeg-channel-name")
         with self.broker.lock:
             # A new host becomes a Basic topic only now, once its first publish is served.
-            self.topic = self.broker.basic_topics.setdefault(self.topic.host, self.topic)
+            self.topic = self.broker.adopt_basic_topic(self.topic)
             now = self.broker.clock.now()
             self.topic.publish(events, schema, now, domain_topics=routes, channel=channel)
             self.broker.journal.record(

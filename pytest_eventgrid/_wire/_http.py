@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 
@@ -96,6 +97,32 @@ class LongPoll:
 
 
 WireResult = WireResponse | LongPoll
+
+
+@dataclass
+class Delayed:
+    """Answer with `then()` after `seconds` on the fake clock."""
+
+    seconds: float
+    then: Callable[[], WireResult]
+
+
+class InjectedTransportError(Exception):
+    """A transport failure a fault asked for (`kind` is "connection_refused",
+    "connection_reset" or "read_timeout"); each door raises its own kind of it."""
+
+    def __init__(self, kind: str, url: str) -> None:
+        super().__init__(f"{kind.replace('_', ' ')} (injected by pytest-eventgrid) for {url}")
+        self.kind = kind
+
+
+class Handler(Protocol):
+    """What the doors talk to: the wire, or the faults in front of it.
+
+    `handle()` may raise `InjectedTransportError` for the door to translate.
+    """
+
+    def handle(self, request: WireRequest) -> WireResult | Delayed: ...
 
 
 def json_response(

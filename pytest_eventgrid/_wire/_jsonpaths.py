@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._errors import UsageError, docs, usage_error
+from .._errors import usage_error
 
 if TYPE_CHECKING:
     from jsonpath_ng import JSONPath
@@ -34,8 +34,8 @@ class JsonPaths:
         paths: list[JSONPath] = []
         for path in given:
             if not isinstance(path, str):
-                raise UsageError(
-                    f"{what} takes JSON paths as strings; got {path!r}. See {docs(anchor)}"
+                raise usage_error(
+                    f"{what} takes JSON paths as strings; got {path!r}.", anchor=anchor
                 )
             if _PLAIN_KEY.fullmatch(path):
                 keys.add(path)
@@ -46,8 +46,8 @@ class JsonPaths:
             try:
                 paths.append(parse(path))
             except JSONPathError as error:
-                raise UsageError(
-                    f"{what}: {path!r} is not a JSON path ({error}). See {docs(anchor)}"
+                raise usage_error(
+                    f"{what}: {path!r} is not a JSON path ({error}).", anchor=anchor
                 ) from None
         return cls(frozenset(keys), tuple(paths))
 

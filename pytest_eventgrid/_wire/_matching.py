@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .._errors import UsageError, docs, usage_error
+from .._errors import usage_error
 from ._jsonpaths import JsonPaths
 
 SETTLEMENTS = frozenset({"acknowledge", "release", "reject", "renewLock"})
@@ -44,9 +44,10 @@ class Matching:
         chosen = (match_on,) if isinstance(match_on, str) else tuple(match_on)
         unknown = [name for name in chosen if name not in MATCHABLE]
         if unknown:
-            raise UsageError(
+            raise usage_error(
                 f"match_on= does not know {', '.join(map(repr, unknown))}; it takes any of "
-                f"{', '.join(MATCHABLE)}. See {docs('guide/playback/#matching')}"
+                f"{', '.join(MATCHABLE)}.",
+                anchor="guide/playback/#matching",
             )
         paths = JsonPaths.compile(ignore, what="ignore=", anchor="guide/playback/#matching")
         return cls(frozenset(chosen), paths)

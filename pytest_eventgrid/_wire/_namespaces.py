@@ -292,7 +292,7 @@ class NamespaceApi:
     def _adopt(self) -> Namespace:
         """The namespace, which the broker holds from now on: only a request that is
         served creates its namespace. Callers hold the broker lock."""
-        self.namespace = self.broker.namespaces.setdefault(self.namespace.name, self.namespace)
+        self.namespace = self.broker.adopt_namespace(self.namespace)
         return self.namespace
 
     def _check_known(self, route: Route) -> None:

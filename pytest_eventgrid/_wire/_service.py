@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from .._broker import Broker, JournalEntry, Namespace
-from .._broker._basic import BasicTopic
+from .._broker import BasicTopic, Broker, JournalEntry, Namespace
 from ._auth import namespace_key_accepted
 from ._basic import BasicApi, BasicError, basic_error_response
 from ._basic import not_found as basic_not_found
@@ -20,14 +17,6 @@ from ._errors import (
 from ._http import LongPoll, WireRequest, WireResponse, WireResult
 from ._namespaces import NamespaceApi, Route, match_route
 
-# (host, create) -> the namespace behind host. The wire asks with `create=False` and
-# gets, for a new host, a namespace the broker does not hold yet: it adopts it when a
-# request is served, so a refused request creates nothing.
-NamespaceResolver = Callable[[str, bool], Namespace | None]
-# (host, create) -> the Basic topic behind host; with `create` (a Basic publish), a new
-# host gives a topic the broker does not hold yet, adopted when the publish is served.
-BasicResolver = Callable[[str, bool], BasicTopic | None]
-
 
 def _is_basic_publish(request: WireRequest) -> bool:
     return request.method == "POST" and request.path.rstrip("/") == "/api/events"
@@ -40,25 +29,19 @@ class EventGridService:
     service would give, or a `LongPoll` for a receive that may wait.
     """
 
-    def __init__(
-        self,
-        broker: Broker,
-        resolve: NamespaceResolver,
-        resolve_basic: BasicResolver | None = None,
-    ) -> None:
+    def __init__(self, broker: Broker) -> None:
         self.broker = broker
-        self._resolve = resolve
-        self._resolve_basic = resolve_basic
         self._date = (-1, "")  # the Date header of the last virtual second answered
 
     def handle(self, request: WireRequest) -> WireResult:
         route = match_route(request)
-        if self._resolve_basic is not None:
-            # A Basic host answers every request as a Basic host, namespace paths too.
-            topic = self._resolve_basic(request.host, _is_basic_publish(request))
-            if topic is not None:
-                return self._basic(request, topic)
-        namespace = self._resolve(request.host, False)
+        # A Basic host answers every request as a Basic host, namespace paths too. The
+        # broker resolves hosts without creating anything: what a request creates, the
+        # broker adopts only once the request is served.
+        topic = self.broker.basic_topic_for(request.host, create=_is_basic_publish(request))
+        if topic is not None:
+            return self._basic(request, topic)
+        namespace = self.broker.namespace_for(request.host, create=False)
         if namespace is None:
             return self._error(not_found(not_served_message(request, ())), request, route, None)
         try:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from pytest_eventgrid import EventGrid, UsageError
+from pytest_eventgrid._errors import DOCS_URL
 
 DOCS = "https://pytest-eventgrid.readthedocs.io/en/latest/guide"
 
@@ -71,14 +72,20 @@ def test_an_unknown_subscription_is_a_usage_error(eventgrid: EventGrid) -> None:
     with pytest.raises(UsageError) as raised:
         eventgrid.basic_topic("orders").subscription("nope")
 
-    assert str(raised.value) == "No event subscription 'nope'; create it with subscribe()."
+    assert str(raised.value) == (
+        "No event subscription 'nope'; create it with subscribe(). "
+        f"See {DOCS_URL}/guide/webhooks/#the-subscription-view"
+    )
 
 
 def test_only_a_domain_has_domain_topics(eventgrid: EventGrid) -> None:
     with pytest.raises(UsageError) as raised:
         eventgrid.partner_namespace("contoso").topic("orders")
 
-    assert str(raised.value) == ("contoso.westus-1.eventgrid.azure.net is a partner, not a domain.")
+    assert str(raised.value) == (
+        "contoso.westus-1.eventgrid.azure.net is a partner, not a domain. "
+        f"See {DOCS_URL}/guide/basic/#domains"
+    )
 
 
 def test_views_show_what_they_are(eventgrid: EventGrid) -> None:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pytest_eventgrid._seed import node_seed
+from pytest_eventgrid.plugin._seed import node_seed
 
 from ..plugin._support import run
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pytest_eventgrid import UsageError
-from pytest_eventgrid._markers import MARKER_KEYS, marker_settings
+from pytest_eventgrid.plugin._marker import MARKER_KEYS, marker_settings
 
 from ._blocks import ROOT
 

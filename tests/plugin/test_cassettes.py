@@ -216,10 +216,10 @@ def test_the_cassette_options_fixture_cannot_set_the_mode_or_the_path(
 
 def test_the_cassette_options_must_be_a_dict() -> None:
     from pytest_eventgrid import UsageError
-    from pytest_eventgrid._cassette_options import recorder_options
+    from pytest_eventgrid.plugin._cassettes import cassette_options
 
     with pytest.raises(UsageError, match=r"must return a dict of record\(\) keywords, not \[\]"):
-        recorder_options([])
+        cassette_options([])
 
 
 def test_a_marked_test_meets_its_cassette_without_asking_for_the_fixture(

@@ -70,7 +70,7 @@ def test_fixtures_lists_each_fixture_with_its_docstring(pytester: pytest.Pyteste
 
     result.stdout.fnmatch_lines(["*- fixtures defined from pytest_eventgrid.plugin -*"])
     for name, docstring in FIXTURES.items():
-        # Each fixture's block on its own: pytest orders them by "plugin.py:<line>" text.
+        # Each fixture's block on its own: pytest orders them by "__init__.py:<line>" text.
         header = next(i for i, line in enumerate(result.outlines) if line.startswith(f"{name} -- "))
-        assert "plugin.py:" in result.outlines[header]
+        assert "plugin/__init__.py:" in result.outlines[header]
         assert result.outlines[header + 1] == f"    {docstring}"

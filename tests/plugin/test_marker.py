@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_eventgrid._markers import MARKER_KEYS
+from pytest_eventgrid.plugin._marker import MARKER_KEYS
 
 from ._support import run
 

@@ -1,9 +1,10 @@
-"""Scripted faults: a layer in front of the wire that the doors talk to.
+"""Scripted faults: a layer in front of the wire's service that the doors talk to.
 
-`FaultScript.handle()` looks like the wire's: each request either reaches the wire
-unchanged, or meets the first active fault whose selectors match it. A fault may
-answer in the service's error shape, fail the transport, delay the answer on the
+`FaultScript.handle()` looks like the service's: each request either reaches the
+service unchanged, or meets the first active fault whose selectors match it. A fault
+may answer in the service's error shape, fail the transport, delay the answer on the
 fake clock, fail some lock tokens of a settlement, or shorten a receive.
+`pytest_eventgrid.faults` builds the outcomes.
 """
 
 from __future__ import annotations
@@ -11,36 +12,33 @@ from __future__ import annotations
 import json
 import random
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from azure.core.exceptions import (
-    ServiceRequestError,
-    ServiceResponseTimeoutError,
-)
-
-from .. import _checks, faults
+from .. import _errors
 from .._broker import Broker, JournalEntry
 from .._errors import one_of, usage_error
-from .._wire import EventGridService, LongPoll, WireRequest, WireResponse, WireResult
-from .._wire._basic import BasicError, basic_error_response
-from .._wire._errors import ServiceError, namespace_error
-from .._wire._namespaces import match_route
-from ..faults import SETTLEMENTS, Outcome
+from ._basic import BasicError, basic_error_response
+from ._errors import ServiceError, namespace_error
+from ._hosts import resource_name
+from ._http import Delayed, InjectedTransportError, LongPoll, WireRequest, WireResponse, WireResult
+from ._namespaces import match_route
+from ._service import EventGridService
 
 # What a `BadToken` fault puts in front of a token: the wire cannot decode it.
 CORRUPTED = "bad:"
 # Outcomes the wire still serves (and records); the others replace its answer.
 _SERVED = frozenset({"ok", "latency", "short_receive", "tokens"})
 OPERATIONS = ("publish", "receive", "acknowledge", "release", "reject", "renew_locks", "send")
+SETTLEMENTS = frozenset({"acknowledge", "release", "reject", "renew_locks"})
+STATUSES = (400, 401, 403, 404, 409, 413, 429, 500, 502, 503, 504)
+TOKEN_CODES = ("TokenLost", "BadToken")
 OUTCOMES_DOCS = "guide/failures/#outcomes"
 SELECTING_DOCS = "guide/failures/#selecting-requests"
 HOW_MANY_DOCS = "guide/failures/#how-many-requests"
 STRICTNESS_DOCS = "guide/failures/#strictness"
 MISTAKES_DOCS = "guide/failures/#mistakes"
-MARKER_DOCS = "guide/failures/#the-marker"
 _CODES = {
     400: ("BadRequest", "The request is invalid."),
     401: ("Unauthorized", "The request authorization key is not authorized for {host}."),
@@ -56,29 +54,40 @@ _CODES = {
 }
 
 
-class InjectedTransportError(Exception):
-    """A transport failure a fault asked for; each door raises its own kind of it."""
+@dataclass(frozen=True)
+class Outcome:
+    """One thing a fault does to one request. Build it with the functions of
+    `pytest_eventgrid.faults`."""
 
-    def __init__(self, kind: str, url: str) -> None:
-        super().__init__(f"{kind.replace('_', ' ')} (injected by pytest-eventgrid) for {url}")
-        self.kind = kind
+    kind: str
+    status: int | None = None
+    message: str | None = None
+    retry_after: float | None = None
+    seconds: float = 0.0
+    tokens: tuple[str, ...] | None = None
+    fraction: float | None = None
+    code: str = "TokenLost"
+    max_events: int = 1
 
-    def azure_error(self) -> Exception:
-        """The azure-core exception a real transport raises for this failure."""
-        message = str(self)
-        if self.kind == "read_timeout":
-            return ServiceResponseTimeoutError(message, error=self)
-        if self.kind == "connection_reset":
-            return ServiceRequestError(message, error=self)
-        return ServiceRequestError(message, error=self)
-
-
-@dataclass
-class Delayed:
-    """Answer with `then()` after `seconds` on the fake clock."""
-
-    seconds: float
-    then: Callable[[], WireResult]
+    def describe(self) -> str:
+        """The outcome in words, as failure messages show it."""
+        if self.kind == "status":
+            after = f", Retry-After {self.retry_after:g}" if self.retry_after is not None else ""
+            return f"{self.status}{after}"
+        if self.kind == "latency":
+            return f"latency {self.seconds:g}s"
+        if self.kind == "tokens":
+            which = (
+                f"{len(self.tokens)} chosen"
+                if self.tokens is not None
+                else f"{self.fraction:g} of the"
+                if self.fraction is not None
+                else "all"
+            )
+            return f"{self.code} for {which} tokens"
+        if self.kind == "short_receive":
+            return f"at most {self.max_events} events"
+        return self.kind.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -194,15 +203,15 @@ def check_fault(fault: Fault) -> None:
             f"{one_of(OPERATIONS, fault.operation)}, or None for any",
             SELECTING_DOCS,
         )
-    _checks.optional_name("fail(topic=)", fault.topic, SELECTING_DOCS)
-    _checks.optional_name("fail(subscription=)", fault.subscription, SELECTING_DOCS)
+    _errors.optional_name("fail(topic=)", fault.topic, SELECTING_DOCS)
+    _errors.optional_name("fail(subscription=)", fault.subscription, SELECTING_DOCS)
     if fault.when is not None:
-        _checks.function("fail(when=)", fault.when, SELECTING_DOCS)
+        _errors.function("fail(when=)", fault.when, SELECTING_DOCS)
     if fault.times is not None:
-        _checks.integer("fail(times=)", fault.times, HOW_MANY_DOCS, low=1)
+        _errors.integer("fail(times=)", fault.times, HOW_MANY_DOCS, low=1)
     if fault.probability is not None:
-        _checks.chance("fail(probability=)", fault.probability, HOW_MANY_DOCS, zero=False)
-    _checks.flag("fail(optional=)", fault.optional, STRICTNESS_DOCS)
+        _errors.chance("fail(probability=)", fault.probability, HOW_MANY_DOCS, zero=False)
+    _errors.flag("fail(optional=)", fault.optional, STRICTNESS_DOCS)
     if not fault.outcomes:
         raise usage_error(
             "fail(outcome)", [], "an outcome, or a non-empty list of them", OUTCOMES_DOCS
@@ -237,7 +246,7 @@ def _faulted_request(request: WireRequest) -> FaultedRequest:
     if route is not None:
         operation, topic, subscription = route.operation, route.topic, route.subscription
     elif request.method == "POST" and request.path.rstrip("/") == "/api/events":
-        operation, topic, subscription = "send", request.host.split(".", 1)[0], None
+        operation, topic, subscription = "send", resource_name(request.host), None
     else:
         operation, topic, subscription = None, None, None
     return FaultedRequest(
@@ -380,17 +389,10 @@ class FaultScript:
 
     def _expire(self, faulted: FaultedRequest, tokens: Sequence[str]) -> None:
         """A lost lock: the event is available again, as after a lock expiry."""
-        url = urlsplit(faulted.url)
-        namespace = self._broker.namespaces.get((url.hostname or "").lower())
+        namespace = self._broker.namespaces.get((urlsplit(faulted.url).hostname or "").lower())
         if namespace is None or faulted.topic is None or faulted.subscription is None:
             return
-        with self._broker.lock:
-            topic = namespace.topics.get(faulted.topic)
-            queue = topic.subscriptions.get(faulted.subscription) if topic else None
-            if queue is not None:
-                now = self._broker.clock.now()
-                for token in tokens:
-                    queue.lose_lock(token, now)
+        namespace.lose_locks(faulted.topic, faulted.subscription, tokens)
 
     def _record(self, faulted: FaultedRequest, outcome: Outcome) -> None:
         status = outcome.status if outcome.kind == "status" else 0
@@ -438,85 +440,3 @@ def _restore_tokens(answer: WireResponse, originals: dict[str, str]) -> WireResp
         failed["lockToken"] = originals.get(failed["lockToken"], failed["lockToken"])
     body = json.dumps(document, separators=(",", ":")).encode("utf-8")
     return WireResponse(answer.status, {**answer.headers, "Content-Length": str(len(body))}, body)
-
-
-_SPEC_KEYS = frozenset(
-    {
-        "operation",
-        "topic",
-        "subscription",
-        "status",
-        "message",
-        "retry_after",
-        "error",
-        "latency",
-        "lose_tokens",
-        "code",
-        "fraction",
-        "short_receive",
-        "times",
-        "probability",
-        "optional",
-    }
-)
-_KINDS = ("status", "error", "latency", "lose_tokens", "short_receive")
-_ERRORS = {
-    "connection_refused": faults.connection_refused,
-    "connection_reset": faults.connection_reset,
-    "read_timeout": faults.read_timeout,
-}
-
-
-def outcome_from_spec(spec: object) -> Outcome:
-    """The outcome a marker's fault mapping asks for (exactly one kind of outcome)."""
-    if not isinstance(spec, Mapping):
-        raise usage_error(
-            "faults=[...] item",
-            spec,
-            'a mapping such as {"operation": "publish", "status": 503}',
-            MARKER_DOCS,
-        )
-    unknown = sorted(str(key) for key in spec if key not in _SPEC_KEYS)
-    kinds = [key for key in _KINDS if key in spec]
-    if unknown or len(kinds) != 1 or "operation" not in spec:
-        raise usage_error(
-            "faults=[...] item",
-            dict(spec),
-            f"a mapping with `operation` and exactly one of {', '.join(_KINDS)}"
-            + (f"; unknown key(s): {', '.join(unknown)}" if unknown else "")
-            + f" (allowed keys: {', '.join(sorted(_SPEC_KEYS))})",
-            MARKER_DOCS,
-        )
-    kind = kinds[0]
-    if kind == "status":
-        return faults.status(
-            spec["status"], message=spec.get("message"), retry_after=spec.get("retry_after")
-        )
-    if kind == "error":
-        if spec["error"] not in _ERRORS:
-            raise usage_error("faults=[...] error", spec["error"], one_of(_ERRORS), MARKER_DOCS)
-        return _ERRORS[spec["error"]]()
-    if kind == "latency":
-        return faults.latency(spec["latency"])
-    if kind == "short_receive":
-        return faults.short_receive(spec["short_receive"])
-    tokens = spec["lose_tokens"]
-    return faults.lose_tokens(
-        None if tokens is True or tokens == "all" else tokens,
-        fraction=spec.get("fraction"),
-        code=spec.get("code", "TokenLost"),
-    )
-
-
-def faults_from_specs(specs: object) -> list[Mapping[str, Any]]:
-    """The `faults=` setting: a list of fault mappings (not one mapping on its own)."""
-    if isinstance(specs, Mapping | str | bytes) or not isinstance(specs, Sequence):
-        raise usage_error(
-            "faults=",
-            specs,
-            'a list of fault mappings, such as [{"operation": "publish", "status": 503}]',
-            MARKER_DOCS,
-        )
-    for spec in specs:
-        outcome_from_spec(spec)
-    return list(specs)

@@ -8,14 +8,12 @@ from typing import Any
 
 import pytest
 
-from . import _checks
-from ._doors._recorder import RECORD_MODES
-from ._errors import UsageError, did_you_mean, docs, one_of, usage_error
-from ._mock import checked_intercept
+from .. import _errors
+from .._errors import UsageError, did_you_mean, docs, in_context, usage_error
+from .._eventgrid import EventGrid
+from .._mock import CASSETTES_DOCS, checked_intercept, checked_record_mode
 
 MARKER_DOCS = "guide/#the-marker"
-CASSETTES_DOCS = "guide/playback/#cassettes-in-tests"
-RECORD_MODES_DOCS = "guide/playback/#record-modes"
 
 MARKER = "eventgrid"
 MARKER_KEYS = (
@@ -86,7 +84,7 @@ def check_marker_values(settings: Mapping[str, Any]) -> None:
             checked_intercept(settings["intercept"])
         _check_library_keys(settings)
     except UsageError as error:
-        raise UsageError(f"@pytest.mark.{MARKER}(...): {error}") from None
+        raise in_context(f"@pytest.mark.{MARKER}(...)", error) from None
 
 
 def _check_cassette_keys(settings: Mapping[str, Any]) -> None:
@@ -101,17 +99,15 @@ def _check_cassette_keys(settings: Mapping[str, Any]) -> None:
             CASSETTES_DOCS,
         )
     mode = settings.get("record_mode")
-    if mode is not None and mode not in RECORD_MODES:
-        raise usage_error("record_mode", mode, one_of(RECORD_MODES, mode), RECORD_MODES_DOCS)
+    if mode is not None:
+        checked_record_mode(mode)
     seed = settings.get("seed")
     if seed is not None:
-        _checks.seed("seed", seed, "guide/factories/#seeding")
+        _errors.seed("seed", seed, "guide/factories/#seeding")
 
 
 def _check_library_keys(settings: Mapping[str, Any]) -> None:
     """Build a throwaway `EventGrid` from the settings: the library's own checks apply."""
-    from ._eventgrid import EventGrid  # the library sits above this module's users
-
     accepted = inspect.signature(EventGrid).parameters
     EventGrid(
         **{

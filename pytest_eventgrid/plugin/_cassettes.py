@@ -1,4 +1,5 @@
-"""Where a test's cassette lives, and which record mode applies to it."""
+"""Where a test's cassette lives, which record mode applies to it, and the recorder
+options the `eventgrid_cassette_options` fixture sets."""
 
 from __future__ import annotations
 
@@ -9,12 +10,9 @@ from typing import Any
 
 import pytest
 
-from ._doors._recorder import RECORD_MODES
-from ._errors import UsageError, docs
-
-DEFAULT_RECORD_MODE = "none"
-# What the eventgrid_cassette_options fixture may set; the path, mode and clock are ours.
-RECORDER_OPTIONS = ("sanitize", "sanitize_json", "sanitize_hosts", "hosts", "match_on", "ignore")
+from .._errors import usage_error
+from .._mock import CASSETTE_OPTIONS, CASSETTES_DOCS, DEFAULT_RECORD_MODE, RECORD_MODES_DOCS
+from ..recordings import RECORD_MODES
 
 
 def cassette_path(item: pytest.Item, cassette: str | bool) -> Path:
@@ -26,9 +24,8 @@ def cassette_path(item: pytest.Item, cassette: str | bool) -> Path:
         name = re.sub(r"[^\w.-]+", "_", item.name).strip("_") + ".json"
         return module.parent / "cassettes" / module.stem / name
     if not isinstance(cassette, str) or not cassette:
-        raise UsageError(
-            f"cassette= takes a name or True; got {cassette!r}. "
-            f"See {docs('guide/playback/#cassettes-in-tests')}"
+        raise usage_error(
+            f"cassette= takes a name or True; got {cassette!r}.", anchor=CASSETTES_DOCS
         )
     given = Path(cassette)
     if given.suffix or len(given.parts) > 1:
@@ -46,25 +43,26 @@ def record_mode(config: pytest.Config, marker_mode: str | None) -> str:
         source = (
             "--eventgrid-record-mode" if option else "record_mode=" if marker_mode else "the ini"
         )
-        raise UsageError(
+        raise usage_error(
             f"Unknown record mode {mode!r} (from {source}); valid modes: "
-            f"{', '.join(RECORD_MODES)}. See {docs('guide/playback/#record-modes')}"
+            f"{', '.join(RECORD_MODES)}.",
+            anchor=RECORD_MODES_DOCS,
         )
     return mode
 
 
-def recorder_options(options: object) -> dict[str, Any]:
+def cassette_options(options: object) -> dict[str, Any]:
     """The `record()` keywords the `eventgrid_cassette_options` fixture returned, checked."""
     if not isinstance(options, Mapping):
-        raise UsageError(
-            f"eventgrid_cassette_options must return a dict of record() keywords, not "
-            f"{options!r}. See {docs('guide/playback/#cassettes-in-tests')}"
+        raise usage_error(
+            f"eventgrid_cassette_options must return a dict of record() keywords, not {options!r}.",
+            anchor=CASSETTES_DOCS,
         )
-    unknown = sorted(str(name) for name in options if name not in RECORDER_OPTIONS)
+    unknown = sorted(str(name) for name in options if name not in CASSETTE_OPTIONS)
     if unknown:
-        raise UsageError(
+        raise usage_error(
             f"eventgrid_cassette_options returned {', '.join(unknown)}, which it cannot set; "
-            f"it takes {', '.join(RECORDER_OPTIONS)}. "
-            f"See {docs('guide/playback/#cassettes-in-tests')}"
+            f"it takes {', '.join(CASSETTE_OPTIONS)}.",
+            anchor=CASSETTES_DOCS,
         )
     return dict(options)

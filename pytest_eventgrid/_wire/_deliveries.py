@@ -1,25 +1,31 @@
-"""Running push deliveries: the validation handshakes, then every due batch.
+"""Push deliveries as the service runs them: the validation handshakes, then every
+due batch.
 
-The broker decides what is due and what an answer means, the wire writes the
-requests, the doors carry them. The sequence is written once, as a generator that
-yields each request and is sent back the answer; `deliver()` and `deliver_async()`
-only drive it.
+The broker decides what is due and what an answer means; this module writes the
+requests and applies the answers. The sequence is written once, as a sans-IO generator
+(`DeliveryEngine.run()`) that yields each request and is sent back the answer; the
+webhook door drives it, sync or async, and carries the requests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from ._broker import Broker, JournalEntry, JournalItem
-from ._broker._basic import BasicTopic
-from ._broker._push import DeliveryAttempt, PendingEvent, PushSubscription
-from ._doors._webhooks import Webhook, send, send_async
-from ._errors import docs
-from ._wire import WireRequest, WireResponse
-from ._wire._basic import resource_id
-from ._wire._push import (
+from .._broker import (
+    BasicTopic,
+    Broker,
+    DeliveryAttempt,
+    JournalEntry,
+    JournalItem,
+    PendingEvent,
+    PushSubscription,
+)
+from .._errors import docs
+from ._basic import resource_id
+from ._http import WireRequest, WireResponse
+from ._push import (
     WEBHOOK_ORIGIN,
     abuse_protection_accepted,
     abuse_protection_request,
@@ -28,9 +34,11 @@ from ._wire._push import (
     validation_event,
     validation_request,
 )
-from ._wire._schemas import eventgrid_to_cloudevent
+from ._schemas import eventgrid_to_cloudevent
 
-Answer = WireResponse | str
+Answer = WireResponse | str  # a response, or in words why none came
+# The address a push subscription's requests go to, from its destination.
+Address = Callable[[Any], str]
 _SHOWN_BODY = 200  # characters of a refused handshake's answer shown
 
 
@@ -72,21 +80,20 @@ def _in_output_schema(event: dict[str, Any], schema: str) -> dict[str, Any]:
     return event
 
 
-def _webhook(subscription: PushSubscription) -> Webhook:
-    destination = subscription.destination
-    return destination if isinstance(destination, Webhook) else Webhook(destination)
-
-
 class DeliveryEngine:
-    """Push deliveries for every Basic topic of one fake."""
+    """Push deliveries for every Basic topic of one broker.
 
-    def __init__(self, broker: Broker, topics: Callable[[], Iterable[BasicTopic]]) -> None:
+    `address` gives the URL a subscription's destination is reached at: destinations
+    are the doors' objects, which the wire does not know.
+    """
+
+    def __init__(self, broker: Broker, address: Address) -> None:
         self._broker = broker
-        self._topics = topics
+        self._address = address
 
     def handshake(self, topic: BasicTopic, subscription: PushSubscription) -> Job:
         """The handshake a new webhook subscription must pass before deliveries."""
-        url = _webhook(subscription).address
+        url = self._address(subscription.destination)
         if subscription.schema == "cloudevents":
             return Job(topic, subscription, abuse_protection_request(url))
         event = validation_event(
@@ -98,28 +105,16 @@ class DeliveryEngine:
             topic, subscription, validation_request(url, subscription.name, event), None, event
         )
 
-    def validate_now(self, topic: BasicTopic, subscription: PushSubscription) -> None:
-        """Run the handshake of a new subscription at once, through the sync door;
-        `WebhookValidationError` if it fails."""
+    def validate(
+        self, topic: BasicTopic, subscription: PushSubscription
+    ) -> Generator[Job, Answer, None]:
+        """Yield the handshake of a new subscription and take its answer, to run it at
+        once; `WebhookValidationError` if it fails."""
         job = self.handshake(topic, subscription)
-        answer = self._send(job)
+        answer = yield job
         self.complete(job, answer)
         if subscription.validation == "failed":
             raise WebhookValidationError(_validation_failures([(job, answer)]))
-
-    def _send(self, job: Job) -> Answer:
-        try:
-            return send(_webhook(job.subscription), job.request)
-        except BaseException:  # a UsageError: what destinations raise comes as answers
-            self.abandon(job)
-            raise
-
-    async def _send_async(self, job: Job) -> Answer:
-        try:
-            return await send_async(_webhook(job.subscription), job.request)
-        except BaseException:  # a UsageError: what destinations raise comes as answers
-            self.abandon(job)
-            raise
 
     def abandon(self, job: Job) -> None:
         """`job` raised instead of answering: a misuse (`UsageError`, say an ASGI app
@@ -133,7 +128,7 @@ class DeliveryEngine:
         with self._broker.lock:
             return [
                 self.handshake(topic, subscription)
-                for topic in self._topics()
+                for topic in self._broker.basic_topics.values()
                 for subscription in topic.all_subscriptions()
                 if subscription.validation == "pending"
             ]
@@ -142,9 +137,9 @@ class DeliveryEngine:
         jobs: list[Job] = []
         with self._broker.lock:
             now = self._broker.clock.now()
-            for topic in self._topics():
+            for topic in self._broker.basic_topics.values():
                 for subscription in topic.all_subscriptions():
-                    url = _webhook(subscription).address
+                    url = self._address(subscription.destination)
                     for batch in subscription.due_batches(now):
                         schema = _output_schema(subscription, batch)
                         request = notification(
@@ -162,7 +157,7 @@ class DeliveryEngine:
         with self._broker.lock:
             dues = [
                 due
-                for topic in self._topics()
+                for topic in self._broker.basic_topics.values()
                 for subscription in topic.all_subscriptions()
                 if (due := subscription.next_due()) is not None
             ]
@@ -249,26 +244,6 @@ class DeliveryEngine:
             if next_due is None or (next_due <= self._broker.clock.now() and not jobs):
                 return attempts
             self._broker.clock.advance_to(next_due)
-
-    def deliver(self, *, drain: bool = False) -> list[DeliveryAttempt]:
-        """Run the deliveries (sync destinations, or ASGI apps outside an event loop)."""
-        steps = self.run(drain=drain)
-        try:
-            job = next(steps)
-            while True:
-                job = steps.send(self._send(job))
-        except StopIteration as finished:
-            return finished.value  # type: ignore[no-any-return]
-
-    async def deliver_async(self, *, drain: bool = False) -> list[DeliveryAttempt]:
-        """Run the deliveries from async code; every kind of destination works."""
-        steps = self.run(drain=drain)
-        try:
-            job = next(steps)
-            while True:
-                job = steps.send(await self._send_async(job))
-        except StopIteration as finished:
-            return finished.value  # type: ignore[no-any-return]
 
 
 def _answer(answer: Answer, origin_header: bool) -> str:

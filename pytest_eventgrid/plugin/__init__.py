@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import warnings
 from collections.abc import AsyncIterator, Generator, Iterator
@@ -14,15 +13,17 @@ from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
 from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
 from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
-from ._cassette_options import cassette_path, record_mode, recorder_options
-from ._doors._recorder import Recorder, record
-from ._errors import UsageError, docs
-from ._eventgrid import EventGrid
-from ._live import SETTINGS, SKIP_REASON, LiveNamespace, cassette_namespace, live_namespace
-from ._markers import MARKER, MARKER_SIGNATURE, marker_settings
-from ._mock import mock_eventgrid
-from ._seed import SEED, report_section, seed_for
-from .factories import CloudEventFactory, EventGridEventFactory
+from .._clients import Target, consumer, publisher
+from .._errors import usage_error
+from .._eventgrid import EventGrid
+from .._mock import mock_eventgrid
+from .._report import failure_section
+from ..factories import CloudEventFactory, EventGridEventFactory
+from ..recordings import Recorder
+from ._cassettes import cassette_options, cassette_path, record_mode
+from ._live import SETTINGS, SKIP_REASON, cassette_namespace, live_namespace
+from ._marker import MARKER, MARKER_SIGNATURE, marker_settings
+from ._seed import SEED, seed_for
 
 _USED = pytest.StashKey[EventGrid]()
 _RECORDER = pytest.StashKey[Recorder]()
@@ -120,7 +121,8 @@ def pytest_runtest_makereport(
         and not item.stash.get(_REPORTED, False)
     ):
         error = call.excinfo.value if call.excinfo else None
-        section = report_section(seed, item.stash.get(_USED, None), error)
+        fake = item.stash.get(_USED, None)
+        section = failure_section(seed, fake.format_timeline() if fake else None, error)
         report.sections.append(("eventgrid timeline", section))
         item.stash[_REPORTED] = True  # once per test, not again for a teardown error
     return report
@@ -132,27 +134,31 @@ def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
     __tracebackhide__ = True
     if live_namespace(request.config) is not None:
         pytest.skip(SKIP_REASON)
+    mock = mock_eventgrid(**_library_settings(request))
+    fake = request.node.stash[_USED] = mock.start()
+    if mock.recorder is not None:
+        request.node.stash[_RECORDER] = mock.recorder
+    yield fake
+    mock.stop(verify=not request.node.stash.get(_CALL_FAILED, False))  # one failure is enough
+
+
+def _library_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The marker's settings as `mock_eventgrid()` takes them, and what only pytest knows.
+
+    That is the test's seed, and for `cassette=` its path next to the test module, the
+    record mode (`--eventgrid-record-mode`, the marker, the ini) and the options of the
+    `eventgrid_cassette_options` fixture.
+    """
     settings = marker_settings(request.node.iter_markers(MARKER))
+    settings["seed"] = seed_for(request.node)
     cassette = settings.pop("cassette", None)
     marker_mode = settings.pop("record_mode", None)
-    settings["seed"] = seed_for(request.node)
-    with mock_eventgrid(**settings) as fake, contextlib.ExitStack() as cassettes:
-        recorder = None
-        if cassette:
-            # Innermost: the code under test's own clients meet the cassette, and so do
-            # the client fixtures' (see `_clients`).
-            path = cassette_path(request.node, cassette)
-            mode = record_mode(request.config, marker_mode)
-            options = recorder_options(request.getfixturevalue("eventgrid_cassette_options"))
-            recorder = record(path, mode=mode, clock=fake.clock, **options)
-            cassettes.enter_context(recorder)
-            request.node.stash[_RECORDER] = recorder
-        request.node.stash[_USED] = fake
-        yield fake
-        if not request.node.stash.get(_CALL_FAILED, False):  # one failure is enough
-            fake.verify_faults()
-            if recorder is not None:
-                recorder.assert_all_answered()
+    if cassette:
+        settings["cassette"] = cassette_path(request.node, cassette)
+        settings["record_mode"] = record_mode(request.config, marker_mode)
+        options = request.getfixturevalue("eventgrid_cassette_options")
+        settings["cassette_options"] = cassette_options(options)
+    return settings
 
 
 @pytest.fixture(autouse=True)
@@ -178,7 +184,7 @@ def eventgrid_cassette_options() -> dict[str, Any]:
     return {}
 
 
-def _clients(request: pytest.FixtureRequest) -> EventGrid | LiveNamespace:
+def _target(request: pytest.FixtureRequest) -> Target:
     """Where the client fixtures' clients go.
 
     The fake; the live namespace under `--eventgrid-live`; in a test marked
@@ -204,12 +210,12 @@ def _refuse_in_a_sync_test(request: pytest.FixtureRequest, fixture: str, sync_tw
     test = request.function
     if inspect.iscoroutinefunction(test) or fixture not in inspect.signature(test).parameters:
         return  # an async test, or another fixture (which awaits the client) took it
-    raise UsageError(
+    raise usage_error(
         f"{fixture} is an azure.eventgrid.aio client, for async tests, but "
         f"{request.node.name} is a sync test: its calls would return coroutines that "
         f"never run. Use {sync_twin} in a sync test, or make the test `async def` "
-        f"(with @pytest.mark.asyncio in pytest-asyncio's strict mode). "
-        f"See {docs('guide/#fixtures')}"
+        f"(with @pytest.mark.asyncio in pytest-asyncio's strict mode).",
+        anchor="guide/#fixtures",
     )
 
 
@@ -222,7 +228,7 @@ async def eventgrid_publisher(
     For async tests only: a sync test takes `eventgrid_publisher_sync`.
     """
     _refuse_in_a_sync_test(request, "eventgrid_publisher", "eventgrid_publisher_sync")
-    async with _clients(request).aio_publisher() as client:
+    async with publisher(AioEventGridPublisherClient, _target(request)) as client:
         yield client
 
 
@@ -235,27 +241,21 @@ async def eventgrid_consumer(
     For async tests only: a sync test takes `eventgrid_consumer_sync`.
     """
     _refuse_in_a_sync_test(request, "eventgrid_consumer", "eventgrid_consumer_sync")
-    clients = _clients(request)
-    if isinstance(clients, EventGrid):
-        clients.subscription()  # exists before the test publishes, so it sees every event
-    async with clients.aio_consumer() as client:
+    async with consumer(AioEventGridConsumerClient, _target(request)) as client:
         yield client
 
 
 @pytest.fixture
 def eventgrid_publisher_sync(request: pytest.FixtureRequest) -> Iterator[EventGridPublisherClient]:
     """A sync `EventGridPublisherClient` for the default topic."""
-    with _clients(request).publisher() as client:
+    with publisher(EventGridPublisherClient, _target(request)) as client:
         yield client
 
 
 @pytest.fixture
 def eventgrid_consumer_sync(request: pytest.FixtureRequest) -> Iterator[EventGridConsumerClient]:
     """A sync `EventGridConsumerClient` for the default subscription."""
-    clients = _clients(request)
-    if isinstance(clients, EventGrid):
-        clients.subscription()  # exists before the test publishes, so it sees every event
-    with clients.consumer() as client:
+    with consumer(EventGridConsumerClient, _target(request)) as client:
         yield client
 
 

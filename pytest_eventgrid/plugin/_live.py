@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from azure.core.credentials import AzureKeyCredential
-from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
-from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
-from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
-from ._errors import UsageError, docs
+from .._errors import usage_error
 
 if TYPE_CHECKING:
-    from ._doors._recorder import Recorder
-    from ._eventgrid import EventGrid
+    from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
+
+    from .._eventgrid import EventGrid
+    from ..recordings import Recorder
 
 SETTINGS = ("endpoint", "key", "topic", "subscription")
 SKIP_REASON = (
@@ -29,58 +27,27 @@ SKIP_REASON = (
 @dataclass(frozen=True)
 class LiveNamespace:
     """A real namespace, from `EVENTGRID_ENDPOINT`, `EVENTGRID_KEY`, `EVENTGRID_TOPIC` and
-    `EVENTGRID_SUBSCRIPTION` (or the `eventgrid_*` ini keys), that hands out real
-    clients the way `EventGrid` does for the fake. With a `recorder`, every client
-    goes through it: replayed from its cassette, or sent to the namespace and recorded."""
+    `EVENTGRID_SUBSCRIPTION` (or the `eventgrid_*` ini keys): a target for the client
+    builders, as `EventGrid` is for the fake. With a `recorder`, every client goes
+    through it: replayed from its cassette, or sent to the namespace and recorded."""
 
     endpoint: str
     key: str
-    topic: str
-    subscription: str
+    default_topic: str
+    default_subscription: str
     recorder: Recorder | None = None
 
     @property
     def credential(self) -> AzureKeyCredential:
         return AzureKeyCredential(self.key)
 
-    def _through(self, door: Callable[[Recorder], Any], kwargs: dict[str, Any]) -> dict[str, Any]:
-        if self.recorder is None or "transport" in kwargs:
-            return kwargs
-        return {**kwargs, "transport": door(self.recorder)}
+    def transport(self) -> HttpTransport | None:  # type: ignore[type-arg]
+        """The recorder's sync door; None (the SDK's own transport) without one."""
+        return self.recorder.transport() if self.recorder is not None else None
 
-    def publisher(self, **kwargs: Any) -> EventGridPublisherClient:
-        return EventGridPublisherClient(
-            self.endpoint,
-            self.credential,
-            namespace_topic=self.topic,
-            **self._through(lambda recorder: recorder.transport(), kwargs),
-        )
-
-    def consumer(self, **kwargs: Any) -> EventGridConsumerClient:
-        return EventGridConsumerClient(
-            self.endpoint,
-            self.credential,
-            namespace_topic=self.topic,
-            subscription=self.subscription,
-            **self._through(lambda recorder: recorder.transport(), kwargs),
-        )
-
-    def aio_publisher(self, **kwargs: Any) -> AioEventGridPublisherClient:
-        return AioEventGridPublisherClient(
-            self.endpoint,
-            self.credential,
-            namespace_topic=self.topic,
-            **self._through(lambda recorder: recorder.async_transport(), kwargs),
-        )
-
-    def aio_consumer(self, **kwargs: Any) -> AioEventGridConsumerClient:
-        return AioEventGridConsumerClient(
-            self.endpoint,
-            self.credential,
-            namespace_topic=self.topic,
-            subscription=self.subscription,
-            **self._through(lambda recorder: recorder.async_transport(), kwargs),
-        )
+    def async_transport(self) -> AsyncHttpTransport | None:  # type: ignore[type-arg]
+        """The recorder's async door; None (the SDK's own transport) without one."""
+        return self.recorder.async_transport() if self.recorder is not None else None
 
 
 def live_settings(config: pytest.Config) -> dict[str, str]:
@@ -103,9 +70,10 @@ def live_namespace(config: pytest.Config) -> LiveNamespace | None:
     values = live_settings(config)
     missing = [name for name in SETTINGS if name not in values]
     if missing:
-        raise UsageError(
+        raise usage_error(
             f"--eventgrid-live needs {_variables(missing)} (environment variables, or the "
-            f"eventgrid_* ini keys). See {docs('guide/playback/#live-mode')}"
+            f"eventgrid_* ini keys).",
+            anchor="guide/playback/#live-mode",
         )
     return LiveNamespace(values["endpoint"], values["key"], values["topic"], values["subscription"])
 
@@ -122,12 +90,12 @@ def cassette_namespace(config: pytest.Config, fake: EventGrid, recorder: Recorde
     if recorder.records:
         missing = [name for name in ("endpoint", "key") if name not in values]
         if missing:
-            raise UsageError(
+            raise usage_error(
                 f"The client fixtures record the cassette {recorder.path} (record mode "
                 f"{recorder.mode!r}) against a real namespace, which needs "
                 f"{_variables(missing)} (environment variables, or the eventgrid_* ini "
-                f"keys). Set them, or replay with --eventgrid-record-mode=none. "
-                f"See {docs('guide/playback/#fixture-clients')}"
+                f"keys). Set them, or replay with --eventgrid-record-mode=none.",
+                anchor="guide/playback/#fixture-clients",
             )
     return LiveNamespace(
         values.get("endpoint", fake.endpoint),
