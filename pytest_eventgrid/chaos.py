@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _errors
+from ._api.eventgrid import DEFAULT_CHAOS, EventGrid
+from ._api.mock import mock_eventgrid
 from ._broker._chaos import checked_settings
 from ._errors import docs, usage_error
-from ._eventgrid import DEFAULT_CHAOS, EventGrid
-from ._mock import mock_eventgrid
 
 __all__ = ["DEFAULT_CHAOS", "ChaosReport", "check_idempotency", "check_idempotency_sync"]
 

@@ -25,8 +25,8 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 from faker.providers import BaseProvider
 
+from ._api.system_events import template
 from ._errors import usage_error
-from ._system_events import template
 
 __all__ = ["EventGridProvider"]
 

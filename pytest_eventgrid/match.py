@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._compare import MISSING, Difference, Matcher, compare, describe
+from ._api.compare import MISSING, Difference, Matcher, compare, describe
 from ._errors import usage_error
 
 MATCHERS_DOCS = "guide/assertions/#matchers"

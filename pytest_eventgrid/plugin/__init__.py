@@ -13,11 +13,11 @@ from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
 from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
 from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
-from .._clients import Target, consumer, publisher
+from .._api.clients import Target, consumer, publisher
+from .._api.eventgrid import EventGrid
+from .._api.mock import mock_eventgrid
+from .._api.timeline import failure_section
 from .._errors import usage_error
-from .._eventgrid import EventGrid
-from .._mock import mock_eventgrid
-from .._report import failure_section
 from ..factories import CloudEventFactory, EventGridEventFactory
 from ..recordings import Recorder
 from ._cassettes import cassette_options, cassette_path, record_mode

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from .._api.mock import CASSETTE_OPTIONS, CASSETTES_DOCS, DEFAULT_RECORD_MODE, RECORD_MODES_DOCS
 from .._errors import usage_error
-from .._mock import CASSETTE_OPTIONS, CASSETTES_DOCS, DEFAULT_RECORD_MODE, RECORD_MODES_DOCS
 from ..recordings import RECORD_MODES
 
 

@@ -14,7 +14,7 @@ from .._errors import usage_error
 if TYPE_CHECKING:
     from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 
-    from .._eventgrid import EventGrid
+    from .._api.eventgrid import EventGrid
     from ..recordings import Recorder
 
 SETTINGS = ("endpoint", "key", "topic", "subscription")

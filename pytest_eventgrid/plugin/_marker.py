@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from .. import _errors
+from .._api.eventgrid import EventGrid
+from .._api.mock import CASSETTES_DOCS, checked_intercept, checked_record_mode
 from .._errors import UsageError, did_you_mean, docs, in_context, usage_error
-from .._eventgrid import EventGrid
-from .._mock import CASSETTES_DOCS, checked_intercept, checked_record_mode
 
 MARKER_DOCS = "guide/#the-marker"
 

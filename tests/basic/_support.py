@@ -21,7 +21,7 @@ from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublishe
 from fastapi import FastAPI, Request, Response
 
 from pytest_eventgrid import EventGrid
-from pytest_eventgrid._basic_views import BasicTopicView
+from pytest_eventgrid._api.basic_views import BasicTopicView
 from pytest_eventgrid._wire import WireRequest, WireResponse
 
 T = TypeVar("T")

@@ -16,7 +16,7 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 
 from pytest_eventgrid import EventGrid, PushSubscriptionView, WebhookValidationError
-from pytest_eventgrid._basic_views import BasicTopicView
+from pytest_eventgrid._api.basic_views import BasicTopicView
 
 from ._support import EVENTGRID_JSON, SUBSCRIPTION_PATH, Answer, Endpoint, asgi_app
 from .conftest import Deliver

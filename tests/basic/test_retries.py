@@ -10,7 +10,7 @@ import pytest
 from azure.eventgrid import EventGridEvent
 
 from pytest_eventgrid import EventGrid
-from pytest_eventgrid._basic_views import PushSubscriptionView
+from pytest_eventgrid._api.basic_views import PushSubscriptionView
 
 from ._support import Endpoint
 from .conftest import Deliver

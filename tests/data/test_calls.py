@@ -10,8 +10,8 @@ from azure.eventgrid.aio import EventGridConsumerClient as AioConsumer
 from azure.eventgrid.aio import EventGridPublisherClient as AioPublisher
 
 from pytest_eventgrid import Call, CallList, EventGrid, JournalEntry, JournalItem
+from pytest_eventgrid._api.calls import Scope
 from pytest_eventgrid._broker import Journal
-from pytest_eventgrid._calls import Scope
 
 EVENTS = [
     CloudEvent(id="order-1", source="/shop", type="Order.Created", data={"total": 1}),

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pytest_eventgrid import UsageError
-from pytest_eventgrid._compare import Difference, compare
+from pytest_eventgrid._api.compare import Difference, compare
 from pytest_eventgrid.match import ANY, contains, regex
 
 

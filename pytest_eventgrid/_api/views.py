@@ -7,11 +7,11 @@ from typing import Any
 
 from azure.core.messaging import CloudEvent
 
-from ._assertions import PublishedAssertions, SubscriptionAssertions
-from ._broker import Namespace, Snapshot, State, SubscriptionQueue, SubscriptionSettings
-from ._calls import Scope
-from ._cloudevent import decode, decode_as
-from ._errors import name as name_check
+from .._broker import Namespace, Snapshot, State, SubscriptionQueue, SubscriptionSettings
+from .._errors import name as name_check
+from .assertions import PublishedAssertions, SubscriptionAssertions
+from .calls import Scope
+from .cloudevent import decode, decode_as
 
 
 class SubscriptionEvent(CloudEvent):  # type: ignore[type-arg]

@@ -9,10 +9,10 @@ from typing import Any, SupportsIndex, overload
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 
-from ._broker import Journal, JournalEntry
-from ._cloudevent import decode as decode_cloudevent
-from ._errors import docs
-from ._wire._schemas import as_cloudevent
+from .._broker import Journal, JournalEntry
+from .._errors import docs
+from .._wire._schemas import as_cloudevent
+from .cloudevent import decode as decode_cloudevent
 
 # Journal entries of requests; the others record topology and timed transitions. A
 # request the fake refused is a call too, whatever it asked for.

@@ -15,7 +15,7 @@ from typing import Any
 from azure.eventgrid import SystemEventNames
 from faker import Faker
 
-from ._errors import usage_error
+from .._errors import usage_error
 
 _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 

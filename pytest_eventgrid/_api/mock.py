@@ -11,11 +11,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
-from . import _errors
-from ._doors import activate, active_targets, deactivate
-from ._doors._recorder import RECORD_MODES, Recorder
-from ._errors import one_of, usage_error
-from ._eventgrid import EventGrid
+from .. import _errors
+from .._doors import activate, active_targets, deactivate
+from .._doors._recorder import RECORD_MODES, Recorder
+from .._errors import one_of, usage_error
+from .eventgrid import EventGrid
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,16 +7,16 @@ from typing import Any
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 
-from ._assertions import PublishedAssertions
-from ._broker import Broker
-from ._broker._basic import SCHEMAS, BasicTopic, PublishedEvent
-from ._broker._filters import parse_filter
-from ._broker._push import DeadLetter, DeliveryAttempt, PushSettings, PushSubscription
-from ._calls import Scope
-from ._cloudevent import decode
-from ._doors._webhooks import PushDeliveries, Webhook, loop_running, needs_event_loop
-from ._errors import name as name_check
-from ._errors import usage_error
+from .._broker import Broker
+from .._broker._basic import SCHEMAS, BasicTopic, PublishedEvent
+from .._broker._filters import parse_filter
+from .._broker._push import DeadLetter, DeliveryAttempt, PushSettings, PushSubscription
+from .._doors._webhooks import PushDeliveries, Webhook, loop_running, needs_event_loop
+from .._errors import name as name_check
+from .._errors import usage_error
+from .assertions import PublishedAssertions
+from .calls import Scope
+from .cloudevent import decode
 
 PublishedItem = EventGridEvent | CloudEvent | dict[str, Any]  # type: ignore[type-arg]
 

@@ -7,8 +7,8 @@ import shlex
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from ._broker import Broker, JournalEntry, JournalItem
-from ._broker._filters import EventFilter
+from .._broker import Broker, JournalEntry, JournalItem
+from .._broker._filters import EventFilter
 
 _QUIET = frozenset({"create_topic", "create_subscription"})
 _MIN_WHERE_WIDTH = 34

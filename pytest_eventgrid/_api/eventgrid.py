@@ -13,29 +13,24 @@ from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
 from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
 from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
-from . import _clients, _errors
-from ._assertions import PublishedAssertions
-from ._basic_views import BasicTopicView
-from ._broker import (
+from .. import _errors
+from .._broker import (
     Broker,
     Clock,
     IdGenerator,
     JournalEntry,
     SubscriptionSettings,
 )
-from ._broker._chaos import ChaosSettings, checked_settings
-from ._broker._push import DeliveryAttempt
-from ._broker._settings import SEVEN_DAYS
-from ._calls import Scope
-from ._doors import AsyncEventGridTransport, EventGridTransport, autojump_for
-from ._doors._autojump import waker
-from ._doors._webhooks import PushDeliveries
-from ._errors import docs, one_of, usage_error
-from ._report import explain_misses, filters_of, format_timeline, timeout_with_timeline
-from ._views import NamespaceView, SubscriptionView, TopicView
-from ._wire import EventGridService
-from ._wire._faults import Fault, FaultedRequest, FaultScript
-from ._wire._hosts import (
+from .._broker._chaos import ChaosSettings, checked_settings
+from .._broker._push import DeliveryAttempt
+from .._broker._settings import SEVEN_DAYS
+from .._doors import AsyncEventGridTransport, EventGridTransport, autojump_for
+from .._doors._autojump import waker
+from .._doors._webhooks import PushDeliveries
+from .._errors import docs, one_of, usage_error
+from .._wire import EventGridService
+from .._wire._faults import Fault, FaultedRequest, FaultScript
+from .._wire._hosts import (
     EVENTGRID_DOMAIN,
     NAMESPACE_NAME,
     REGION_NAME,
@@ -43,7 +38,13 @@ from ._wire._hosts import (
     endpoint_host,
     host_of,
 )
-from .faults import Outcome, _faults_from_specs, _outcome_from_spec
+from ..faults import Outcome, _faults_from_specs, _outcome_from_spec
+from . import clients as _clients
+from .assertions import PublishedAssertions
+from .basic_views import BasicTopicView
+from .calls import Scope
+from .timeline import explain_misses, filters_of, format_timeline, timeout_with_timeline
+from .views import NamespaceView, SubscriptionView, TopicView
 
 DEFAULT_NAMESPACE = "test-namespace"
 DEFAULT_REGION = "westus"

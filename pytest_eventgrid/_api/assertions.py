@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 from azure.core.messaging import CloudEvent
 from azure.core.serialization import NULL
 
-from ._calls import CallList, Scope
-from ._compare import Difference, compare, describe, short
-from ._errors import did_you_mean, docs, usage_error
-from ._report import near_topics, published_places, where_topic, why_near
+from .._errors import did_you_mean, docs, usage_error
+from .calls import CallList, Scope
+from .compare import Difference, compare, describe, short
+from .timeline import near_topics, published_places, where_topic, why_near
 
 if TYPE_CHECKING:
-    from ._views import SubscriptionEvent
+    from .views import SubscriptionEvent
 
 SHOWN = 10  # candidates listed in a failure message
 P = ParamSpec("P")
