@@ -51,7 +51,7 @@ class Figure:
     def shown(self) -> str:
         if self.unit == "x":
             return f"{self.value:.2f}x"
-        digits = 0 if self.value >= 100 else 1
+        digits = 0 if self.value >= 100 else 1 if self.value >= 10 else 2
         return f"{self.value:,.{digits}f} {self.unit}"
 
     @property
@@ -69,7 +69,7 @@ def print_figures(title: str, figures: Iterable[Figure]) -> None:
     print(f"\n{title}")
     for figure in figures:
         print(
-            f"  {figure.name:<52} {figure.shown:>16}   target {figure.target_shown:<11} "
+            f"  {figure.name:<60} {figure.shown:>12}   target {figure.target_shown:<11} "
             f"{figure.verdict}"
         )
 
@@ -95,25 +95,35 @@ async def interleaved(
     per_sample: int,
     repeat: int = REPEAT,
     warmup: int = WARMUP,
+    before: Mapping[str, Callable[[], object]] | None = None,
     after: Mapping[str, Callable[[], object]] | None = None,
+    clock: Callable[[], float] = time.process_time,
 ) -> dict[str, float]:
-    """The median seconds per call of each operation.
+    """The median CPU seconds per call of each operation.
 
-    A sample times `per_sample` calls in a row with `time.perf_counter`. The
-    operations take turns sample by sample, so drift in the machine's speed hits
-    them alike; the first `warmup` rounds are not counted. The garbage collector
-    is paused while a sample runs, as `timeit` does. `after[name]()` runs after each
-    sample of `name`, untimed (to refill a queue, say).
+    A sample times `per_sample` calls in a row with `time.process_time` (this
+    process's CPU time, so that other processes on the machine do not count). The
+    operations take turns sample by sample, in an order that rotates by one every
+    round, so that drift in the machine's speed and the cache left by the side before
+    hit them alike; the first `warmup` rounds are not counted. (`clock=time.perf_counter`
+    times wall time instead, for a figure that must count waiting.) The garbage collector
+    is paused while a sample runs, as `timeit` does. `before[name]()` and
+    `after[name]()` run before and after each sample of `name`, untimed (to switch
+    interception off for it, or to refill a queue, say).
     """
     seconds: dict[str, list[float]] = {name: [] for name in operations}
+    names = list(operations)
     for round_number in range(warmup + repeat):
-        for name, operation in operations.items():
+        for name in rotated(names, round_number):
+            if before is not None and name in before:
+                before[name]()
+            operation = operations[name]
             gc.disable()
             try:
-                start = time.perf_counter()
+                start = clock()
                 for _ in range(per_sample):
                     await operation()
-                elapsed = time.perf_counter() - start
+                elapsed = clock() - start
             finally:
                 gc.enable()
             if round_number >= warmup:
@@ -121,6 +131,12 @@ async def interleaved(
             if after is not None and name in after:
                 after[name]()
     return {name: statistics.median(values) for name, values in seconds.items()}
+
+
+def rotated(names: list[str], round_number: int) -> list[str]:
+    """`names` in the order of this round: the first goes last every round."""
+    shift = round_number % len(names)
+    return names[shift:] + names[:shift]
 
 
 # -- events --------------------------------------------------------------------------------
