@@ -1,6 +1,6 @@
 """The kernel every layer may import: the `UsageError` the toolkit raises when it is
-misused, the one helper that builds it (with the docs anchor that explains it), and
-the argument checks of the public API.
+misused, the one helper that builds it (with the docs anchor that explains it), the
+argument checks of the public API, and `NOT_GIVEN`, the one marker of a value left out.
 
 Each check returns the value (converted where it says so) or raises the `UsageError`
 that names the argument, what was given, what was expected and the docs anchor.
@@ -9,6 +9,7 @@ that names the argument, what was given, what was expected and the docs anchor.
 from __future__ import annotations
 
 import difflib
+import enum
 import math
 import os
 from collections.abc import Callable, Collection, Iterable
@@ -16,6 +17,21 @@ from datetime import datetime, timedelta
 from typing import Any, overload
 
 DOCS_URL = "https://pytest-eventgrid.readthedocs.io/en/latest"
+
+
+class NotGiven(enum.Enum):
+    """The type of `NOT_GIVEN`; `isinstance(value, NotGiven)` narrows a type to it."""
+
+    NOT_GIVEN = enum.auto()
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+# Typed Any so that a keyword of any type may default to it (`type: str = NOT_GIVEN`).
+NOT_GIVEN: Any = NotGiven.NOT_GIVEN
+"""The one marker of a value left out (a keyword not given, a key not there), where
+None is a value of its own."""
 
 
 def docs(anchor: str) -> str:

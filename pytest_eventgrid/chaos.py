@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _errors
-from ._api.eventgrid import DEFAULT_CHAOS, EventGrid
+from ._api.eventgrid import EventGrid
 from ._api.mock import mock_eventgrid
+from ._api.scripting import DEFAULT_CHAOS
 from ._broker._chaos import checked_settings
 from ._errors import docs, usage_error
 
@@ -141,12 +142,12 @@ class ChaosReport:
             raise AssertionError(self.explain())
 
 
-def _settle(eventgrid: EventGrid, effects: Effects) -> Run:
+def _summarize_run(eventgrid: EventGrid, effects: Effects) -> Run:
     published: list[str] = []
     acknowledged: Counter[str] = Counter()
     unsettled: list[str] = []
     redeliveries = 0
-    for namespace in [eventgrid.namespace(host) for host in eventgrid._broker.namespaces]:
+    for namespace in eventgrid.namespaces:
         for topic in namespace.topics:
             published.extend(str(event.id) for event in topic.published)
             for subscription in topic.subscriptions:
@@ -211,7 +212,7 @@ class _Comparison:
                 if chaotic:
                     eventgrid.chaos(**self.chaos)
                 yield eventgrid, effects
-                self.runs.append(_settle(eventgrid, effects))
+                self.runs.append(_summarize_run(eventgrid, effects))
 
     def report(self) -> ChaosReport:
         return ChaosReport(self.runs[0], self.runs[1], self.chaos, self.seed)

@@ -27,8 +27,8 @@ from azure.eventgrid import EventGridEvent, SystemEventNames
 from faker import Faker
 
 from . import _errors
-from ._errors import usage_error
-from .faker import FACTORIES_DOCS, UNSET, EventGridProvider
+from ._errors import NOT_GIVEN, usage_error
+from .faker import FACTORIES_DOCS, EventGridProvider
 
 __all__ = ["CloudEventFactory", "EventGridEventFactory", "Sequence"]
 
@@ -66,7 +66,7 @@ class Sequence:
 
 def _follow(value: Any, n: int) -> Any:
     """`value` with every `Sequence` and `{n}` pattern resolved for counter `n`."""
-    if value is UNSET:
+    if value is NOT_GIVEN:
         return value
     if isinstance(value, Sequence):
         return value.value(n)
@@ -202,14 +202,14 @@ class CloudEventFactory(_Factory[CloudEvent[Any]]):
     def __call__(
         self,
         *,
-        type: str = UNSET,
-        source: str = UNSET,
-        subject: str | Sequence | None = UNSET,
-        data: Any = UNSET,
-        id: str | Sequence = UNSET,
-        time: datetime | None = UNSET,
-        datacontenttype: str | None = UNSET,
-        dataschema: str | None = UNSET,
+        type: str = NOT_GIVEN,
+        source: str = NOT_GIVEN,
+        subject: str | Sequence | None = NOT_GIVEN,
+        data: Any = NOT_GIVEN,
+        id: str | Sequence = NOT_GIVEN,
+        time: datetime | None = NOT_GIVEN,
+        datacontenttype: str | None = NOT_GIVEN,
+        dataschema: str | None = NOT_GIVEN,
         **extensions: Any,
     ) -> CloudEvent[Any]:
         """A `CloudEvent`; fields left out get fake values, other keywords are extensions."""
@@ -221,7 +221,7 @@ class CloudEventFactory(_Factory[CloudEvent[Any]]):
             subject=_follow(subject, n),
             data=_follow(data, n),
             id=_follow(id, n),
-            time=instant if time is UNSET else time,
+            time=instant if time is NOT_GIVEN else time,
             datacontenttype=datacontenttype,
             dataschema=dataschema,
             extensions=extensions,
@@ -231,11 +231,11 @@ class CloudEventFactory(_Factory[CloudEvent[Any]]):
         self,
         event_type: str,
         *,
-        source: str = UNSET,
-        subject: str | Sequence | None = UNSET,
+        source: str = NOT_GIVEN,
+        subject: str | Sequence | None = NOT_GIVEN,
         data: Mapping[str, Any] | None = None,
-        id: str | Sequence = UNSET,
-        time: datetime | None = UNSET,
+        id: str | Sequence = NOT_GIVEN,
+        time: datetime | None = NOT_GIVEN,
         **extensions: Any,
     ) -> CloudEvent[Any]:
         """An Azure system event of `event_type` in the CloudEvents schema.
@@ -252,7 +252,7 @@ class CloudEventFactory(_Factory[CloudEvent[Any]]):
             subject=_follow(subject, n),
             data=_follow(data, n),
             id=_follow(id, n),
-            time=instant if time is UNSET else time,
+            time=instant if time is NOT_GIVEN else time,
             extensions=extensions,
         )
 
@@ -269,13 +269,13 @@ class EventGridEventFactory(_Factory[EventGridEvent]):
     def __call__(
         self,
         *,
-        event_type: str = UNSET,
-        subject: str | Sequence = UNSET,
-        data: Any = UNSET,
-        data_version: str = UNSET,
-        topic: str | None = UNSET,
-        id: str | Sequence = UNSET,
-        event_time: datetime = UNSET,
+        event_type: str = NOT_GIVEN,
+        subject: str | Sequence = NOT_GIVEN,
+        data: Any = NOT_GIVEN,
+        data_version: str = NOT_GIVEN,
+        topic: str | None = NOT_GIVEN,
+        id: str | Sequence = NOT_GIVEN,
+        event_time: datetime = NOT_GIVEN,
     ) -> EventGridEvent:
         """An `EventGridEvent`; fields left out get fake values."""
         n = self._next()
@@ -287,19 +287,19 @@ class EventGridEventFactory(_Factory[EventGridEvent]):
             data_version=data_version,
             topic=topic,
             id=_follow(id, n),
-            event_time=instant if event_time is UNSET else event_time,
+            event_time=instant if event_time is NOT_GIVEN else event_time,
         )
 
     def system(
         self,
         event_type: str,
         *,
-        topic: str | None = UNSET,
-        subject: str | Sequence = UNSET,
+        topic: str | None = NOT_GIVEN,
+        subject: str | Sequence = NOT_GIVEN,
         data: Mapping[str, Any] | None = None,
-        data_version: str = UNSET,
-        id: str | Sequence = UNSET,
-        event_time: datetime = UNSET,
+        data_version: str = NOT_GIVEN,
+        id: str | Sequence = NOT_GIVEN,
+        event_time: datetime = NOT_GIVEN,
     ) -> EventGridEvent:
         """An Azure system event of `event_type` in the Event Grid schema.
 
@@ -316,5 +316,5 @@ class EventGridEventFactory(_Factory[EventGridEvent]):
             data=_follow(data, n),
             data_version=data_version,
             id=_follow(id, n),
-            event_time=instant if event_time is UNSET else event_time,
+            event_time=instant if event_time is NOT_GIVEN else event_time,
         )

@@ -26,18 +26,10 @@ from azure.eventgrid import EventGridEvent
 from faker.providers import BaseProvider
 
 from ._api.system_events import template
-from ._errors import usage_error
+from ._errors import NOT_GIVEN, usage_error
 
 __all__ = ["EventGridProvider"]
 
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "<unset>"
-
-
-UNSET: Any = _Unset()
-"""The default of every field: "draw a fake value". Pass `None` for "no value"."""
 
 _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 _SPAN = 2 * 365 * 86400  # seconds of event times after _EPOCH
@@ -66,7 +58,7 @@ _KINDS = {
 
 
 def _pick(value: Any, default: Any) -> Any:
-    return default if value is UNSET else value
+    return default if value is NOT_GIVEN else value
 
 
 def check_fields(
@@ -81,7 +73,7 @@ def check_fields(
     `also` adds to what is expected (", or a strategy").
     """
     for name, (value, kinds) in fields.items():
-        if value is not UNSET and not isinstance(value, kinds):
+        if value is not NOT_GIVEN and not isinstance(value, kinds):
             raise usage_error(f"{method}({name}=)", value, _KINDS[kinds] + also, anchor)
 
 
@@ -136,14 +128,14 @@ class EventGridProvider(BaseProvider):
     def cloud_event(
         self,
         *,
-        type: str = UNSET,
-        source: str = UNSET,
-        subject: str | None = UNSET,
-        data: Any = UNSET,
-        id: str = UNSET,
-        time: datetime | None = UNSET,
-        datacontenttype: str | None = UNSET,
-        dataschema: str | None = UNSET,
+        type: str = NOT_GIVEN,
+        source: str = NOT_GIVEN,
+        subject: str | None = NOT_GIVEN,
+        data: Any = NOT_GIVEN,
+        id: str = NOT_GIVEN,
+        time: datetime | None = NOT_GIVEN,
+        datacontenttype: str | None = NOT_GIVEN,
+        dataschema: str | None = NOT_GIVEN,
         extensions: Mapping[str, Any] | None = None,
     ) -> CloudEvent[Any]:
         """An azure-core `CloudEvent`; each field left out gets a fake value.
@@ -180,13 +172,13 @@ class EventGridProvider(BaseProvider):
     def eventgrid_event(
         self,
         *,
-        event_type: str = UNSET,
-        subject: str = UNSET,
-        data: Any = UNSET,
-        data_version: str = UNSET,
-        topic: str | None = UNSET,
-        id: str = UNSET,
-        event_time: datetime = UNSET,
+        event_type: str = NOT_GIVEN,
+        subject: str = NOT_GIVEN,
+        data: Any = NOT_GIVEN,
+        data_version: str = NOT_GIVEN,
+        topic: str | None = NOT_GIVEN,
+        id: str = NOT_GIVEN,
+        event_time: datetime = NOT_GIVEN,
     ) -> EventGridEvent:
         """An `azure.eventgrid.EventGridEvent`; each field left out gets a fake value.
 
@@ -219,11 +211,11 @@ class EventGridProvider(BaseProvider):
         self,
         event_type: str,
         *,
-        source: str = UNSET,
-        subject: str | None = UNSET,
+        source: str = NOT_GIVEN,
+        subject: str | None = NOT_GIVEN,
         data: Mapping[str, Any] | None = None,
-        id: str = UNSET,
-        time: datetime | None = UNSET,
+        id: str = NOT_GIVEN,
+        time: datetime | None = NOT_GIVEN,
         extensions: Mapping[str, Any] | None = None,
     ) -> CloudEvent[Any]:
         """A system event (a `SystemEventNames` member or value) in the CloudEvents schema.
@@ -258,12 +250,12 @@ class EventGridProvider(BaseProvider):
         self,
         event_type: str,
         *,
-        topic: str | None = UNSET,
-        subject: str = UNSET,
+        topic: str | None = NOT_GIVEN,
+        subject: str = NOT_GIVEN,
         data: Mapping[str, Any] | None = None,
-        data_version: str = UNSET,
-        id: str = UNSET,
-        event_time: datetime = UNSET,
+        data_version: str = NOT_GIVEN,
+        id: str = NOT_GIVEN,
+        event_time: datetime = NOT_GIVEN,
     ) -> EventGridEvent:
         """A system event (a `SystemEventNames` member or value) in the Event Grid schema.
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from . import _errors
 from ._errors import one_of, usage_error
-from ._wire._faults import SETTLEMENTS as SETTLEMENTS
 from ._wire._faults import STATUSES, TOKEN_CODES, Outcome
+from ._wire._operations import SETTLEMENTS as SETTLEMENTS
 
 __all__ = [
     "Outcome",

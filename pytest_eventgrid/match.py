@@ -25,8 +25,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._api.compare import MISSING, Difference, Matcher, compare, describe
-from ._errors import usage_error
+from ._api.compare import Difference, Matcher, compare, describe
+from ._errors import NOT_GIVEN, usage_error
 
 MATCHERS_DOCS = "guide/assertions/#matchers"
 
@@ -61,7 +61,7 @@ class _Contains(Matcher):
         if not isinstance(expected, list | tuple) or not isinstance(actual, list | tuple):
             return [Difference(path, self, actual)]
         return [
-            Difference(f"{path} item", item, MISSING, kind="missing")
+            Difference(f"{path} item", item, NOT_GIVEN, kind="missing")
             for item in expected
             if all(compare(item, element, path, partial=True) for element in actual)
         ]

@@ -14,22 +14,7 @@ assert player.unused == []
 guide's "Playback" page explains the matching rules, the format and the record modes.
 """
 
-from ._doors._cassette import (
-    CASSETTE_VERSION,
-    convert_test_proxy,
-    load_cassette,
-    load_recording,
-    save_cassette,
-)
-from ._doors._playback import (
-    Player,
-    RecordedEntry,
-    RecordedRequest,
-    RecordedResponse,
-    Recording,
-    load_test_proxy,
-    playback,
-)
+from ._doors._playback import Player, playback
 from ._doors._recorder import (
     RECORD_MODES,
     SANITIZED,
@@ -38,6 +23,18 @@ from ._doors._recorder import (
     Recorder,
     Sanitizer,
     record,
+)
+from ._doors._recording import (
+    CASSETTE_VERSION,
+    RecordedEntry,
+    RecordedRequest,
+    RecordedResponse,
+    Recording,
+    convert_test_proxy,
+    load_cassette,
+    load_recording,
+    load_test_proxy,
+    save_cassette,
 )
 from ._wire._matching import IGNORED_EVENT_FIELDS, MATCH_ON, MATCHABLE, Matching
 

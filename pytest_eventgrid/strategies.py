@@ -34,6 +34,7 @@ except ImportError as error:  # pragma: no cover - the extra is missing
     ) from error
 
 from . import _errors
+from ._errors import NOT_GIVEN
 from ._wire._cloudevents import CONTEXT_ATTRIBUTES
 from .faker import (
     MAPPING_OR_NONE,
@@ -41,7 +42,6 @@ from .faker import (
     TEXT_OR_NONE,
     TIME,
     TIME_OR_NONE,
-    UNSET,
     check_fields,
 )
 
@@ -73,7 +73,7 @@ def _check_fixed(helper: str, **fields: tuple[object, tuple[type, ...]]) -> None
 
 
 def _given(value: Any, default: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    if value is UNSET:
+    if value is NOT_GIVEN:
         return default
     return value if isinstance(value, st.SearchStrategy) else st.just(value)
 
@@ -145,15 +145,15 @@ def _payloads(draw: Callable[..., Any]) -> tuple[Any, str | None]:
 
 def cloud_events(
     *,
-    id: Any = UNSET,
-    source: Any = UNSET,
-    type: Any = UNSET,
-    subject: Any = UNSET,
-    data: Any = UNSET,
-    time: Any = UNSET,
-    datacontenttype: Any = UNSET,
-    dataschema: Any = UNSET,
-    extensions: Any = UNSET,
+    id: Any = NOT_GIVEN,
+    source: Any = NOT_GIVEN,
+    type: Any = NOT_GIVEN,
+    subject: Any = NOT_GIVEN,
+    data: Any = NOT_GIVEN,
+    time: Any = NOT_GIVEN,
+    datacontenttype: Any = NOT_GIVEN,
+    dataschema: Any = NOT_GIVEN,
+    extensions: Any = NOT_GIVEN,
 ) -> st.SearchStrategy[CloudEvent[Any]]:
     """azure-core `CloudEvent`s valid per the CloudEvents 1.0 spec.
 
@@ -200,13 +200,13 @@ def cloud_events(
 
 def eventgrid_events(
     *,
-    id: Any = UNSET,
-    subject: Any = UNSET,
-    event_type: Any = UNSET,
-    data: Any = UNSET,
-    data_version: Any = UNSET,
-    topic: Any = UNSET,
-    event_time: Any = UNSET,
+    id: Any = NOT_GIVEN,
+    subject: Any = NOT_GIVEN,
+    event_type: Any = NOT_GIVEN,
+    data: Any = NOT_GIVEN,
+    data_version: Any = NOT_GIVEN,
+    topic: Any = NOT_GIVEN,
+    event_time: Any = NOT_GIVEN,
 ) -> st.SearchStrategy[EventGridEvent]:
     """`azure.eventgrid.EventGridEvent`s with every required field, and JSON data.
 

@@ -6,30 +6,19 @@ import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from azure.core.messaging import CloudEvent
 from azure.core.serialization import NULL
 
-from .._errors import did_you_mean, docs, usage_error
-from .calls import CallList, Scope
+from .._errors import NOT_GIVEN, did_you_mean, docs, usage_error
+from .calls import CallList, Scope, SubscriptionEvent
 from .compare import Difference, compare, describe, short
 from .timeline import near_topics, published_places, where_topic, why_near
-
-if TYPE_CHECKING:
-    from .views import SubscriptionEvent
 
 SHOWN = 10  # candidates listed in a failure message
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class _NotGiven:
-    def __repr__(self) -> str:
-        return "<not given>"
-
-
-NOT_GIVEN: Any = _NotGiven()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Call history: the operations the fake served, read from the broker journal."""
+"""The value types of history: the calls the fake served, read from the broker journal,
+and the events a subscription holds."""
 
 from __future__ import annotations
 
@@ -9,21 +10,61 @@ from typing import Any, SupportsIndex, overload
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 
-from .._broker import Journal, JournalEntry
+from .._broker import Journal, JournalEntry, Snapshot
 from .._errors import docs
+from .._wire._operations import OPERATIONS, PUBLISHES
 from .._wire._schemas import as_cloudevent
 from .cloudevent import decode as decode_cloudevent
+from .cloudevent import decode_as
 
-# Journal entries of requests; the others record topology and timed transitions. A
-# request the fake refused is a call too, whatever it asked for.
-REQUESTS = frozenset(
-    {"publish", "receive", "acknowledge", "release", "reject", "renew_locks", "send"}
-)
-# Namespace publishes and Basic sends.
-PUBLISHES = frozenset({"publish", "send"})
+# Journal entries of requests (`OPERATIONS`) are calls; the others record topology and
+# timed transitions. A request the fake refused is a call too, whatever it asked for.
+REQUESTS = frozenset(OPERATIONS)
 _CALLS_DOCS = "guide/assertions/#call-history"
 
 Event = dict[str, object]
+
+
+class SubscriptionEvent(CloudEvent):  # type: ignore[type-arg]
+    """A `CloudEvent` as one subscription holds it, with its delivery state.
+
+    Attributes:
+        delivery_count: How many times the event has been delivered so far.
+        state: "available", "delayed", "locked", "acknowledged", "rejected",
+            "dead_lettered" or "dropped", as of when the view was read (for history
+            lists, as of the recorded operation).
+        lock_token: The token of the current lock, for locked events.
+        locked_until: Virtual time (seconds) at which the lock expires.
+        release_delay: The delay given with a release, for entries of `released`.
+        dead_letter_reason: Why the event was dead-lettered or dropped.
+        recorded_at: Virtual time (seconds) of the operation, for history lists.
+    """
+
+    delivery_count: int
+    state: str
+    lock_token: str | None
+    locked_until: float | None
+    release_delay: float | None
+    dead_letter_reason: str | None
+    recorded_at: float
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Snapshot) -> SubscriptionEvent:
+        event = decode_as(cls, snapshot.event)
+        event.delivery_count = snapshot.delivery_count
+        event.state = snapshot.state.value
+        event.lock_token = snapshot.lock_token
+        event.locked_until = snapshot.locked_until
+        event.release_delay = snapshot.release_delay
+        event.dead_letter_reason = snapshot.dead_letter_reason
+        event.recorded_at = snapshot.time
+        return event
+
+    def __repr__(self) -> str:
+        return (
+            f"SubscriptionEvent(type={self.type!r}, source={self.source!r}, id={self.id!r}, "
+            f"state={self.state!r}, delivery_count={self.delivery_count})"
+        )
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._errors import NOT_GIVEN
+
 LONG_REPR = 200
-
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-MISSING = _Missing()
 
 
 @dataclass(frozen=True)
@@ -154,12 +148,12 @@ def _compare_mappings(
     for key, value in expected.items():
         where = f"{path}[{key!r}]"
         if key not in actual:
-            found.append(Difference(where, value, MISSING, kind="missing"))
+            found.append(Difference(where, value, NOT_GIVEN, kind="missing"))
         else:
             found.extend(compare(value, actual[key], where, partial=partial))
     if not partial:
         found.extend(
-            Difference(f"{path}[{key!r}]", MISSING, value, kind="unexpected")
+            Difference(f"{path}[{key!r}]", NOT_GIVEN, value, kind="unexpected")
             for key, value in actual.items()
             if key not in expected
         )
@@ -173,9 +167,9 @@ def _compare_sequences(
     for index in range(max(len(expected), len(actual))):
         where = f"{path}[{index}]"
         if index >= len(actual):
-            found.append(Difference(where, expected[index], MISSING, kind="missing"))
+            found.append(Difference(where, expected[index], NOT_GIVEN, kind="missing"))
         elif index >= len(expected):
-            found.append(Difference(where, MISSING, actual[index], kind="unexpected"))
+            found.append(Difference(where, NOT_GIVEN, actual[index], kind="unexpected"))
         else:
             found.extend(compare(expected[index], actual[index], where, partial=partial))
     return found

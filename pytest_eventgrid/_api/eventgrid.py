@@ -1,10 +1,13 @@
-"""`EventGrid`: the fake service a test talks to, and its ready-wired clients."""
+"""`EventGrid`: the fake service a test talks to, and its ready-wired clients.
+
+A facade: it composes the layers (broker, wire, doors) and delegates. Its topology and
+views are in `topology`, faults and chaos in `scripting`, history in `history`, the
+SDK clients in `clients`.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import enum
-from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,199 +17,44 @@ from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerC
 from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
 from .. import _errors
-from .._broker import (
-    Broker,
-    Clock,
-    IdGenerator,
-    JournalEntry,
-    SubscriptionSettings,
-)
-from .._broker._chaos import ChaosSettings, checked_settings
+from .._broker import Broker, Clock, IdGenerator, JournalEntry, SubscriptionSettings
+from .._broker._chaos import ChaosSettings
 from .._broker._push import DeliveryAttempt
 from .._broker._settings import SEVEN_DAYS
-from .._doors import AsyncEventGridTransport, EventGridTransport, autojump_for
-from .._doors._autojump import waker
+from .._doors import AsyncEventGridTransport, EventGridTransport, wait_until
 from .._doors._webhooks import PushDeliveries
-from .._errors import docs, one_of, usage_error
+from .._errors import NOT_GIVEN, NotGiven
 from .._wire import EventGridService
 from .._wire._faults import Fault, FaultedRequest, FaultScript
-from .._wire._hosts import (
-    EVENTGRID_DOMAIN,
-    NAMESPACE_NAME,
-    REGION_NAME,
-    basic_host,
-    endpoint_host,
-    host_of,
-)
-from ..faults import Outcome, _faults_from_specs, _outcome_from_spec
+from .._wire._hosts import endpoint_host
+from ..faults import Outcome
 from . import clients as _clients
+from . import history, scripting, topology
 from .assertions import PublishedAssertions
 from .basic_views import BasicTopicView
 from .calls import Scope
-from .timeline import explain_misses, filters_of, format_timeline, timeout_with_timeline
+from .timeline import timeout_with_timeline
+from .topology import (
+    DEFAULT_KEY,
+    DEFAULT_NAMESPACE,
+    DEFAULT_REGION,
+    DEFAULT_SUBSCRIPTION,
+    DEFAULT_TOPIC,
+    MARKER_DOCS,
+    TOPOLOGY_DOCS,
+    BasicTopics,
+    Topology,
+    TopologyViews,
+)
 from .views import NamespaceView, SubscriptionView, TopicView
 
-DEFAULT_NAMESPACE = "test-namespace"
-DEFAULT_REGION = "westus"
-DEFAULT_TOPIC = "test-topic"
-DEFAULT_SUBSCRIPTION = "test-subscription"
-# A valid base64 key, so `azure.eventgrid.generate_sas` can sign tokens with it.
-DEFAULT_KEY = "cHl0ZXN0LWV2ZW50Z3JpZC1mYWtlLWtleQ=="
-SCHEMAS = ("eventgrid", "cloudevents", "custom")
-BASIC_KINDS = ("topic", "domain", "partner")
-MARKER_DOCS = "guide/#the-marker"
-TOPOLOGY_DOCS = "guide/#topology"
-BASIC_DOCS = "guide/basic/#topics-domains-and-partner-namespaces"
 DELIVER_DOCS = "guide/webhooks/#delivering"
 SEEDING_DOCS = "guide/factories/#seeding"
 UNTIL_DOCS = "guide/#until"
 
 
-FAULT_OPTIONS = ("topic", "subscription", "times", "probability", "optional")
-DEFAULT_CHAOS: Mapping[str, Any] = {
-    "duplicates": 0.3,
-    "reorder": True,
-    "early_lock_expiry": 0.2,
-    "short_batches": 0.5,
-    "token_lost": 0.2,
-}
-
-
-class Default(enum.Enum):
-    """The marker for a keyword left out (where None means something)."""
-
-    DEFAULT = enum.auto()
-
-
-DEFAULT = Default.DEFAULT
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _checked_namespace(namespace: object) -> str:
-    if not isinstance(namespace, str) or not NAMESPACE_NAME.fullmatch(namespace):
-        raise usage_error(
-            "namespace",
-            namespace,
-            "a namespace name, as the service allows: 3 to 50 letters, digits and hyphens "
-            "(the first label of the endpoint, not a URL)",
-            MARKER_DOCS,
-        )
-    return namespace
-
-
-def _checked_region(region: object) -> str:
-    if not isinstance(region, str) or not REGION_NAME.fullmatch(region):
-        raise usage_error(
-            "region", region, "an Azure region name such as 'westus' or 'eastus2'", MARKER_DOCS
-        )
-    return region
-
-
-def _checked_key(key: object) -> str | None:
-    if key is not None and (not isinstance(key, str) or not key):
-        raise usage_error(
-            "key", key, "an access key (a non-empty string), or None to accept any key", MARKER_DOCS
-        )
-    return key
-
-
-def _checked_topology(topics: object) -> dict[str, Mapping[str, Any]]:
-    """`topics=`, checked: topic names to subscription names or subscription settings."""
-    expected = (
-        'a mapping of topic name to a list of subscription names, such as {"orders": '
-        '["billing"]}, or to a mapping of subscription name to settings'
-    )
-    if topics is None:
-        return {}
-    if not isinstance(topics, Mapping):
-        raise usage_error("topics", topics, expected, TOPOLOGY_DOCS)
-    topology: dict[str, Mapping[str, Any]] = {}
-    for topic, subscriptions in topics.items():
-        _errors.name("topics= topic name", topic, TOPOLOGY_DOCS)
-        where = f"topics={{{topic!r}: ...}}"
-        if not isinstance(subscriptions, Mapping):
-            if isinstance(subscriptions, str | bytes) or not isinstance(subscriptions, Iterable):
-                raise usage_error(
-                    where,
-                    subscriptions,
-                    "a list of subscription names, or a mapping of name to settings",
-                    TOPOLOGY_DOCS,
-                )
-            subscriptions = dict.fromkeys(subscriptions)
-        for name, settings in subscriptions.items():
-            _errors.name(f"{where} subscription name", name, TOPOLOGY_DOCS)
-            if settings is not None and not isinstance(settings, Mapping):
-                raise usage_error(
-                    f"topics={{{topic!r}: {{{name!r}: ...}}}}",
-                    settings,
-                    "a mapping of subscription settings ({'lock_duration': 120}), or None",
-                    TOPOLOGY_DOCS,
-                )
-        topology[topic] = subscriptions
-    return topology
-
-
-def _checked_basic_topics(basic_topics: object) -> dict[str, Any]:
-    """`basic_topics=`, checked: names to a schema, None, or {"kind", "schema"}."""
-    if basic_topics is None:
-        return {}
-    if not isinstance(basic_topics, Mapping):
-        raise usage_error(
-            "basic_topics",
-            basic_topics,
-            'a mapping of topic name to a schema, None, or {"kind": ..., "schema": ...}, '
-            'such as {"orders": "cloudevents"}',
-            BASIC_DOCS,
-        )
-    for name, declaration in basic_topics.items():
-        _errors.name("basic_topics= topic name", name, BASIC_DOCS)
-        if declaration is None or isinstance(declaration, str):
-            continue
-        unknown = (
-            sorted(set(map(str, declaration)) - {"kind", "schema"})
-            if isinstance(declaration, Mapping)
-            else None
-        )
-        if (
-            unknown is None
-            or unknown
-            or not isinstance(declaration, Mapping)
-            or declaration.get("kind", "topic") not in BASIC_KINDS
-        ):
-            raise usage_error(
-                f"basic_topics={{{name!r}: ...}}",
-                declaration,
-                f"a schema name ({', '.join(SCHEMAS)}), None, or a mapping with `schema` and "
-                f"`kind` ({', '.join(BASIC_KINDS)})",
-                BASIC_DOCS,
-            )
-    return dict(basic_topics)
-
-
-def _checked_chaos(chaos: object) -> dict[str, Any] | None:
-    """`chaos=`: None or False (calm), True (the default mix), or `chaos()` settings."""
-    if chaos is None or chaos is False:
-        return None
-    if chaos is True:
-        return dict(DEFAULT_CHAOS)
-    if not isinstance(chaos, Mapping):
-        raise usage_error(
-            "chaos",
-            chaos,
-            "True (the default mix), or a mapping of chaos() settings",
-            "guide/failures/#chaos",
-        )
-    return checked_settings(chaos)
-
-
 def _checked_client_name(helper: str, argument: str, value: object) -> str | None:
     return _errors.optional_name(f"{helper}({argument})", value, "guide/#fixtures")
-
-
-Topology = Mapping[str, Iterable[str] | Mapping[str, Mapping[str, Any]]]
 
 
 class EventGrid(PublishedAssertions):
@@ -253,7 +101,7 @@ class EventGrid(PublishedAssertions):
         topic: str | None = None,
         subscription: str | None = None,
         topics: Topology | None = None,
-        basic_topics: Mapping[str, str | Mapping[str, Any] | None] | None = None,
+        basic_topics: BasicTopics | None = None,
         faults: Sequence[Mapping[str, Any]] | None = None,
         chaos: bool | Mapping[str, Any] | None = None,
         key: str | None = None,
@@ -266,15 +114,15 @@ class EventGrid(PublishedAssertions):
         seed: int | str = 0,
         start: datetime | None = None,
     ) -> None:
-        namespace = _checked_namespace(namespace)
-        region = _checked_region(region)
+        namespace = topology.checked_namespace(namespace)
+        region = topology.checked_region(region)
         topic = _errors.optional_name("topic", topic, MARKER_DOCS)
         subscription = _errors.optional_name("subscription", subscription, MARKER_DOCS)
-        topology = _checked_topology(topics)
-        declarations = _checked_basic_topics(basic_topics)
-        fault_specs = _faults_from_specs(faults) if faults is not None else []
-        chaos_settings = _checked_chaos(chaos)
-        key = _checked_key(key)
+        declared = topology.checked_topology(topics)
+        declared_basic = topology.checked_basic_topics(basic_topics)
+        fault_specs = scripting.checked_faults(faults)
+        chaos_settings = scripting.checked_chaos(chaos)
+        key = topology.checked_key(key)
         auto_create = _errors.flag("auto_create", auto_create, MARKER_DOCS)
         seed = _errors.seed("seed", seed, SEEDING_DOCS)
         self.clock = Clock(start=start, autojump=autojump)
@@ -285,12 +133,7 @@ class EventGrid(PublishedAssertions):
             dead_letter=dead_letter,
         )
         self._broker = Broker(
-            self.clock,
-            IdGenerator(seed),
-            seed,
-            auto_create=auto_create,
-            key=key,
-            defaults=defaults,
+            self.clock, IdGenerator(seed), seed, auto_create=auto_create, key=key, defaults=defaults
         )
         self._key = key
         self._service = EventGridService(self._broker)
@@ -300,18 +143,15 @@ class EventGrid(PublishedAssertions):
         self.namespace_name = namespace
         self.region = region
         self.host = endpoint_host(namespace, region)
-        self._default = self._broker.namespace(self.host)
+        home = self._broker.namespace(self.host)
+        self._views = TopologyViews(self._broker, self._deliveries, home, region)
         self.default_topic = topic or DEFAULT_TOPIC
         self.default_subscription = subscription or DEFAULT_SUBSCRIPTION
         # The default subscription exists whatever else `topics=` declares.
         self.subscription()
-        for topic_name, subscriptions in topology.items():
-            self._declare(topic_name, subscriptions)
-        for name, declaration in declarations.items():
-            self._declare_basic(name, declaration)
-        for spec in fault_specs:
-            options = {option: spec[option] for option in FAULT_OPTIONS if option in spec}
-            self.fail(spec.get("operation"), _outcome_from_spec(spec), **options)
+        self._views.declare(declared, declared_basic)
+        for operation, outcome, options in fault_specs:
+            self.fail(operation, outcome, **options)
         if chaos_settings is not None:
             self.chaos(**chaos_settings)
 
@@ -328,7 +168,7 @@ class EventGrid(PublishedAssertions):
         `host` may be a host name or a URL (`https://events.contoso.com`); not the
         host of a Basic topic, domain or partner namespace.
         """
-        return NamespaceView(self._broker.declare_namespace(host_of(host)))
+        return self._views.add_host(host)
 
     def namespace(self, host: str | None = None) -> NamespaceView:
         """The namespace behind `host` (default: this fake's own `endpoint`).
@@ -336,38 +176,16 @@ class EventGrid(PublishedAssertions):
         `host` may be a full host name or an endpoint URL; each distinct
         `*.eventgrid.azure.net` host is a namespace of its own, created on first use.
         """
-        if host is None:
-            return NamespaceView(self._default)
-        namespace = self._broker.namespace_for(host_of(host))
-        if namespace is None:
-            raise usage_error(
-                f"{host!r} is not an Event Grid host this fake serves. Hosts ending in "
-                f"{EVENTGRID_DOMAIN} are served, and any host given to add_host().",
-                anchor="guide/intercepting/#hosts",
-            )
-        return NamespaceView(namespace)
+        return self._views.namespace(host)
 
-    def _declare(
-        self, topic: str, subscriptions: Iterable[str] | Mapping[str, Mapping[str, Any]]
-    ) -> None:
-        view = self.topic(topic)
-        if isinstance(subscriptions, Mapping):
-            for name, settings in subscriptions.items():
-                view.subscription(name, **dict(settings or {}))
-        else:
-            for name in subscriptions:
-                view.subscription(name)
-
-    def _declare_basic(self, name: str, declaration: str | Mapping[str, Any] | None) -> None:
-        if declaration is None or isinstance(declaration, str):
-            self._basic_view(name, "topic", declaration)
-            return
-        self._basic_view(name, declaration.get("kind", "topic"), declaration.get("schema"))
+    @property
+    def namespaces(self) -> list[NamespaceView]:
+        """Every namespace the fake has served so far, its own first."""
+        return self._views.namespaces()
 
     def topic(self, name: str) -> TopicView:
         """The topic `name` of this fake's own namespace, created if new."""
-        _errors.name("topic(name)", name, TOPOLOGY_DOCS)
-        return NamespaceView(self._default).topic(name)
+        return self._views.topic(name)
 
     def subscription(
         self, name: str | None = None, *, topic: str | None = None
@@ -384,13 +202,7 @@ class EventGrid(PublishedAssertions):
     def _basic_view(
         self, name: str, kind: str | None, schema: str | None, helper: str = "basic_topics"
     ) -> BasicTopicView:
-        _errors.name(f"{helper}(name)", name, BASIC_DOCS)
-        if schema is not None and schema not in SCHEMAS:
-            raise usage_error(
-                f"{helper}(schema=)", schema, one_of(SCHEMAS, schema), "guide/basic/#schemas"
-            )
-        topic = self._broker.declare_basic_topic(basic_host(name, self.region), kind, schema)
-        return BasicTopicView(self._broker, topic, self._deliveries)
+        return self._views.basic(name, kind, schema, helper)
 
     def basic_topic(self, name: str, *, schema: str | None = None) -> BasicTopicView:
         """The Basic custom topic `name` (`https://<name>.<region>-1.eventgrid.azure.net`).
@@ -496,7 +308,7 @@ class EventGrid(PublishedAssertions):
         topic: str | None = None,
         subscription: str | None = None,
         when: Callable[[FaultedRequest], bool] | None = None,
-        times: int | Default | None = DEFAULT,
+        times: int | NotGiven | None = NOT_GIVEN,
         probability: float | None = None,
         optional: bool = False,
     ) -> Fault:
@@ -516,23 +328,10 @@ class EventGrid(PublishedAssertions):
         the test's seed. A fault that never fired fails the test at teardown,
         unless `optional=True`.
         """
-        if isinstance(outcome, Outcome):
-            outcomes: tuple[Outcome, ...] = (outcome,)
-        elif isinstance(outcome, list | tuple):
-            outcomes = tuple(outcome)
-        else:
-            hint = f" (for a status, write faults.status({outcome!r}))" if _is_int(outcome) else ""
-            raise usage_error(
-                "fail(outcome)",
-                outcome,
-                f"an outcome made by pytest_eventgrid.faults, or a list of them{hint}",
-                "guide/failures/#outcomes",
-            )
-        if times is DEFAULT:
-            times = None if probability is not None else max(len(outcomes), 1)
-        fault = Fault(
+        return scripting.script_fault(
+            self._entry,
             operation,
-            outcomes,
+            outcome,
             topic=topic,
             subscription=subscription,
             when=when,
@@ -540,7 +339,6 @@ class EventGrid(PublishedAssertions):
             probability=probability,
             optional=optional,
         )
-        return self._entry.add(fault)
 
     def chaos(
         self,
@@ -559,14 +357,14 @@ class EventGrid(PublishedAssertions):
         (`short_batches`), fail settlements with `TokenLost` (`token_lost`). All zero
         (the default) is a calm broker again. The same seed gives the same chaos.
         """
-        self._broker.chaos.configure(
+        return scripting.configure_chaos(
+            self._broker,
             duplicates=duplicates,
             reorder=reorder,
             early_lock_expiry=early_lock_expiry,
             short_batches=short_batches,
             token_lost=token_lost,
         )
-        return self._broker.chaos
 
     @property
     def faults(self) -> list[Fault]:
@@ -579,33 +377,23 @@ class EventGrid(PublishedAssertions):
         The `eventgrid` fixture calls this at teardown.
         """
         __tracebackhide__ = True
-        unfired = self._entry.unfired()
-        if unfired:
-            lines = "\n".join(f"  - {fault.describe()}" for fault in unfired)
-            raise AssertionError(
-                f"{len(unfired)} scripted fault(s) never fired:\n{lines}\n"
-                "No request they select was made. Fix the selector, drop the fault, or "
-                "pass optional=True to fail() if the test may not reach it. "
-                f"See {docs('guide/failures/#strictness')}"
-            )
+        scripting.verify_faults(self._entry)
 
     # -- history and waiting -------------------------------------------------------------
 
     @property
     def timeline(self) -> list[JournalEntry]:
         """Every operation the fake served, in order, with virtual times."""
-        return self._broker.journal.entries()
+        return history.timeline(self._broker)
 
     def _scope(self) -> Scope:
-        return Scope(self._broker.journal)
+        return history.scope(self._broker)
 
     def format_timeline(self) -> str:
         """The timeline as text, as the pytest failure report shows it; then, in words,
         the publishes that reached no subscription and the subscriptions received from
         but given nothing, with the topics they may have been meant for."""
-        entries = self._broker.journal.entries()
-        misses = explain_misses(entries, filters_of(self._broker), home=self.host)
-        return "\n".join([format_timeline(entries), *misses])
+        return history.timeline_text(self._broker, self.host)
 
     def until(
         self, condition: Callable[[], bool], *, timeout: float | timedelta = 3600.0
@@ -644,29 +432,18 @@ class EventGrid(PublishedAssertions):
         return self._until(checked, seconds)
 
     async def _until(self, condition: Callable[[], object], timeout: float) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = self.clock.now() + timeout
-        coordinator = autojump_for(self.clock, loop)
-        while not condition():
-            if self.clock.now() >= deadline:
-                raise timeout_with_timeline(
-                    f"The condition was still false after {timeout:g} virtual seconds.",
-                    self.format_timeline(),
-                )
-            woken = loop.create_future()
-            wake = waker(loop, woken)
-
-            def on_entry(_: JournalEntry, wake: Callable[[], None] = wake) -> None:
-                wake()
-
-            self._broker.journal.add_listener(on_entry)
-            try:
-                if self.clock.autojump:
-                    await coordinator.park(woken, deadline)
-                else:
-                    await asyncio.wait_for(woken, timeout)
-            finally:
-                self._broker.journal.remove_listener(on_entry)
+        journal = self._broker.journal
+        await wait_until(
+            condition,
+            self.clock,
+            timeout,
+            add_listener=journal.add_listener,
+            remove_listener=journal.remove_listener,
+            timed_out=lambda: timeout_with_timeline(
+                f"The condition was still false after {timeout:g} virtual seconds.",
+                self.format_timeline(),
+            ),
+        )
 
     def __repr__(self) -> str:
         return f"<EventGrid {self.endpoint} t={self.clock.now():g}s>"

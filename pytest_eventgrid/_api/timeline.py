@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .._broker import Broker, JournalEntry, JournalItem
 from .._broker._filters import EventFilter
+from .._wire._operations import PUBLISHES
 
 _QUIET = frozenset({"create_topic", "create_subscription"})
 _MIN_WHERE_WIDTH = 34
@@ -136,7 +137,7 @@ def filters_of(broker: Broker) -> FilterOf:
 
 def _published(entry: JournalEntry) -> bool:
     """Whether `entry` is an accepted publish: a namespace publish or a Basic send."""
-    return entry.operation in ("publish", "send") and 0 < entry.status < 400 and bool(entry.topic)
+    return entry.operation in PUBLISHES and 0 < entry.status < 400 and bool(entry.topic)
 
 
 def published_places(entries: Iterable[JournalEntry]) -> dict[Place, int]:

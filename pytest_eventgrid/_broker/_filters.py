@@ -12,13 +12,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from .._errors import UsageError, one_of, usage_error
+from .._errors import NOT_GIVEN, UsageError, one_of, usage_error
 
 MAX_ADVANCED_FILTERS = 25
 MAX_FILTER_VALUES = 25
 MAX_STRING_VALUE = 512
 
-_MISSING = object()
 Predicate = Callable[
     [Any, Any], bool | None
 ]  # (event value, filter value) -> match / None (type mismatch)
@@ -116,11 +115,11 @@ def _lookup(event: Mapping[str, Any], key: str, schema: str) -> object:
         name = CLOUDEVENT_KEYS.get(lowered, lowered)
     else:
         name = EVENTGRID_KEYS.get(lowered, head)
-    value: object = event.get(name, _MISSING)
+    value: object = event.get(name, NOT_GIVEN)
     for part in rest.split(".") if rest else ():
         if not isinstance(value, Mapping):
-            return _MISSING
-        value = value.get(part, _MISSING)
+            return NOT_GIVEN
+        value = value.get(part, NOT_GIVEN)
     return value
 
 
@@ -135,10 +134,10 @@ class AdvancedFilter:
     def matches(self, event: Mapping[str, Any], schema: str, on_arrays: bool) -> bool:
         actual = _lookup(event, self.key, schema)
         if self.operator_type in NULL_CHECKS:
-            is_null = actual is _MISSING or actual is None
+            is_null = actual is NOT_GIVEN or actual is None
             return is_null if self.operator_type == "IsNullOrUndefined" else not is_null
         operator = OPERATORS[self.operator_type]
-        if actual is _MISSING or actual is None:
+        if actual is NOT_GIVEN or actual is None:
             return operator.matches_missing
         # Without enableAdvancedFilteringOnArrays an array is just a value of the wrong
         # type: no element is compared, so it matches only the Not-operators.

@@ -50,6 +50,8 @@ class Journal:
     def record(self, entry: JournalEntry) -> None:
         with self._lock:
             self._entries.append(entry)
+            if not self._listeners:
+                return
             listeners = list(self._listeners)
         for listener in listeners:
             listener(entry)

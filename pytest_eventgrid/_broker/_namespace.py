@@ -146,7 +146,7 @@ class Namespace:
                 "publish",
                 self.name,
                 topic_name,
-                items=tuple(_event_item(event) for event in events),
+                items=tuple([_event_item(event) for event in events]),
                 events=tuple(events),
             )
         )

@@ -158,8 +158,9 @@ class SubscriptionQueue:
             self._listeners.remove(listener)
 
     def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        if self._listeners:
+            for listener in list(self._listeners):
+                listener()
 
     # -- publish ---------------------------------------------------------------------
 

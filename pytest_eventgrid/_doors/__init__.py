@@ -1,7 +1,15 @@
 """Doors: thin adapters that put requests from clients through the wire."""
 
-from ._autojump import autojump_for, serve, serve_async, wait_async, wait_sync
-from ._intercept import activate, active_targets, deactivate, is_installed, target_for
+from ._intercept import (
+    activate,
+    active_targets,
+    deactivate,
+    hold_patches,
+    is_installed,
+    release_patches,
+    target_for,
+)
+from ._serve import serve, serve_async, wait_sync, wait_until
 from ._transport import AsyncEventGridTransport, EventGridTransport
 
 __all__ = [
@@ -9,12 +17,13 @@ __all__ = [
     "EventGridTransport",
     "activate",
     "active_targets",
-    "autojump_for",
     "deactivate",
+    "hold_patches",
     "is_installed",
+    "release_patches",
     "serve",
     "serve_async",
     "target_for",
-    "wait_async",
     "wait_sync",
+    "wait_until",
 ]

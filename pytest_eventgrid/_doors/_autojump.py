@@ -1,9 +1,9 @@
-"""Long-polls on the virtual clock: jump at once (sync), or when the loop idles (async).
+"""Waiting on the virtual clock from async code: the clock jumps when the loop idles.
 
-The async side works like trio's `MockClock(autojump_threshold=0)`: virtual time
-moves only when no task can run. asyncio has no idle hook, so a coordinator per
-(clock, event loop) checks the loop's ready queue from a callback it keeps
-rescheduling while receives wait:
+The serve core (`_serve`) parks its async waits here. It works like trio's
+`MockClock(autojump_threshold=0)`: virtual time moves only when no task can run.
+asyncio has no idle hook, so a coordinator per (clock, event loop) checks the loop's
+ready queue from a callback it keeps rescheduling while receives wait:
 
 - while other callbacks are ready, it waits: another task may still publish,
   settle or renew a lock, and must do so before time moves;
@@ -32,9 +32,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .._broker import Clock
-from .._wire import Delayed, Handler, LongPoll, WireRequest, WireResponse
 
-Wake = Callable[[], None]
+Wake = Callable[..., None]  # a listener: whatever it is told, it wakes the waiter
 
 _coordinators: weakref.WeakKeyDictionary[Clock, weakref.WeakKeyDictionary[Any, AsyncAutojump]] = (
     weakref.WeakKeyDictionary()
@@ -52,33 +51,6 @@ _DEADLINE_CALLBACKS = frozenset(
 )
 
 
-def serve(service: Handler, clock: Clock, request: WireRequest) -> WireResponse:
-    """Answer `request`, finishing a long-poll by jumping the clock (sync doors).
-
-    A fault's latency moves the clock at once, and a fault's transport failure is
-    raised as `InjectedTransportError` for the door to translate.
-    """
-    result = service.handle(request)
-    while isinstance(result, Delayed):
-        clock.advance(result.seconds)
-        result = result.then()
-    return wait_sync(result, clock) if isinstance(result, LongPoll) else result
-
-
-async def serve_async(service: Handler, clock: Clock, request: WireRequest) -> WireResponse:
-    """Answer `request`, letting other tasks run while a long-poll or a fault's latency
-    waits on the virtual clock (async doors)."""
-    result = service.handle(request)
-    while isinstance(result, Delayed):
-        await sleep_async(clock, result.seconds)
-        result = result.then()
-    if isinstance(result, LongPoll):
-        return await wait_async(result, clock)
-    if _ready_callbacks(asyncio.get_running_loop()):
-        await asyncio.sleep(0)  # a real transport yields while the bytes travel
-    return result
-
-
 async def sleep_async(clock: Clock, seconds: float) -> None:
     """Let `seconds` pass on the virtual clock, as other tasks allow (see the module
     docstring); with `autojump=False` the clock simply moves."""
@@ -92,42 +64,14 @@ async def sleep_async(clock: Clock, seconds: float) -> None:
         await coordinator.park(loop.create_future(), deadline)
 
 
-def wait_sync(poll: LongPoll, clock: Clock) -> WireResponse:
-    """Finish a long-poll at once: jump the clock to each next change until an event
-    arrives or the wait is over."""
-    while clock.autojump and clock.now() < poll.deadline:
-        clock.advance_to(poll.wake_at())
-        response = poll.poll()
-        if response is not None:
-            return response
-    return poll.timeout()
-
-
-async def wait_async(poll: LongPoll, clock: Clock) -> WireResponse:
-    """Finish a long-poll without real waiting, letting other tasks act first."""
-    loop = asyncio.get_running_loop()
-    coordinator = autojump_for(clock, loop)
-    while True:
-        woken = loop.create_future()
-        wake = waker(loop, woken)
-        poll.add_listener(wake)
-        try:
-            response = poll.poll()
-            if response is not None:
-                return response
-            if not clock.autojump or clock.now() >= poll.deadline:
-                return poll.timeout()
-            await coordinator.park(woken, poll.wake_at())
-        finally:
-            poll.remove_listener(wake)
-
-
 def waker(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> Wake:
+    """A listener that resolves `future` on `loop`, called from any thread."""
+
     def resolve() -> None:
         if not future.done():
             future.set_result(None)
 
-    def wake() -> None:
+    def wake(*_: object) -> None:
         # Publishes may come from other threads (a sync client in a worker); once the
         # loop is closed (RuntimeError), nobody is waiting any more.
         with contextlib.suppress(RuntimeError):
@@ -218,7 +162,7 @@ class AsyncAutojump:
         self._check = None
         if not self._waiters or not self._clock.autojump:
             return
-        if _ready_callbacks(self._loop):
+        if ready_callbacks(self._loop):
             self._idle_passes = 0
             self._call_check()
             return
@@ -244,7 +188,7 @@ class AsyncAutojump:
         self._on_advance()
 
 
-def _ready_callbacks(loop: asyncio.AbstractEventLoop) -> int:
+def ready_callbacks(loop: asyncio.AbstractEventLoop) -> int:
     """How many callbacks are ready to run, not counting the coordinators' checks."""
     ready = getattr(loop, "_ready", None)
     if not ready:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar
+from functools import partial
 from types import TracebackType
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 from urllib.parse import urlsplit
@@ -53,7 +54,7 @@ from .._broker import Clock
 from .._errors import UsageError, usage_error
 from .._wire import Handler, InjectedTransportError, WireRequest, WireResponse
 from .._wire._hosts import is_eventgrid_host
-from ._autojump import serve, serve_async
+from ._serve import serve, serve_async
 from ._transport import AsyncEventGridTransport, EventGridTransport
 
 
@@ -110,6 +111,7 @@ _lock = threading.Lock()
 _live: tuple[_Activation, ...] = ()
 _originals: dict[str, Callable[..., Any]] = {}
 _installed = False
+_held = False
 _router: _EventGridRouter | None = None
 
 
@@ -179,6 +181,26 @@ def deactivate(target: InterceptTarget) -> None:
         ended = (mine or anywhere)[-1]
         _live = tuple(activation for activation in _live if activation is not ended)
         _context_stack.set(tuple(activation for activation in own if activation is not ended))
+        if _installed and not _held and not any(activation.intercepts for activation in _live):
+            _uninstall()
+
+
+def hold_patches() -> None:
+    """Keep the patches installed after the last fake ends, until `release_patches()`.
+
+    A pytest session holds them: it installs them once, with its first fake, and each
+    test's fake only switches the target, which saves building the httpx router and
+    patching per test. With no fake active, every request passes through untouched."""
+    global _held
+    with _lock:
+        _held = True
+
+
+def release_patches() -> None:
+    """End `hold_patches()`: the patches go now if no intercepting fake is active."""
+    global _held
+    with _lock:
+        _held = False
         if _installed and not any(activation.intercepts for activation in _live):
             _uninstall()
 
@@ -225,19 +247,15 @@ class Intercepting:
     async def __aenter__(self: _Self) -> _Self:
         return self.__enter__()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc_value, traceback)
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self.__exit__(*exc_info)
 
     def _finish(self, *, failed: bool) -> None:
         """After the block: nothing by default."""
 
 
 _Self = TypeVar("_Self", bound=Intercepting)
+_Fake = TypeVar("_Fake", EventGridTransport, AsyncEventGridTransport)
 
 
 def is_installed() -> bool:
@@ -248,30 +266,48 @@ def is_installed() -> bool:
 # -- azure-core ----------------------------------------------------------------------------
 
 
-def _sync_send(runner: _TransportRunner, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
-    original = _originals["sync"]
-    if isinstance(runner._sender, EventGridTransport):
-        return original(runner, request)  # type: ignore[no-any-return]
+def _adopt(
+    request: PipelineRequest[Any], current: Any, door: Callable[[InterceptTarget], _Fake]
+) -> _Fake | None:
+    """The fake's transport for a request for a served host, put in the request's
+    pipeline context in place of `current`, the client's own (kept as `replaced`).
+    None for other hosts, and for a client wired to a fake explicitly: it keeps its own.
+
+    The retry policy adopts before it reads the context's transport, so even its first
+    backoff sleeps on the fake clock; the transport runner sends through the fake's."""
+    if isinstance(current, EventGridTransport | AsyncEventGridTransport):
+        return None
     target = target_for(request.http_request.url)
     if target is None:
-        return original(runner, request)  # type: ignore[no-any-return]
-    transport = target.transport()
-    transport.replaced = runner._sender
+        return None
+    transport = door(target)
+    transport.replaced = current
     request.context.transport = transport
-    return original(_TransportRunner(transport), request)  # type: ignore[no-any-return]
+    return transport
+
+
+def _sync_send(runner: _TransportRunner, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
+    transport = _adopt(request, runner._sender, lambda target: target.transport())
+    if transport is not None:
+        runner = _TransportRunner(transport)
+    return _originals["sync"](runner, request)  # type: ignore[no-any-return]
 
 
 async def _async_send(runner: _AsyncTransportRunner, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
-    original = _originals["async"]
-    if isinstance(runner._sender, AsyncEventGridTransport):
-        return await original(runner, request)  # type: ignore[no-any-return]
-    target = target_for(request.http_request.url)
-    if target is None:
-        return await original(runner, request)  # type: ignore[no-any-return]
-    transport = target.async_transport()
-    transport.replaced = runner._sender
-    request.context.transport = transport
-    return await original(_AsyncTransportRunner(transport), request)  # type: ignore[no-any-return]
+    transport = _adopt(request, runner._sender, lambda target: target.async_transport())
+    if transport is not None:
+        runner = _AsyncTransportRunner(transport)
+    return await _originals["async"](runner, request)  # type: ignore[no-any-return]
+
+
+def _sync_retry(policy: RetryPolicy, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
+    _adopt(request, request.context.transport, lambda target: target.transport())
+    return _originals["sync_retry"](policy, request)  # type: ignore[no-any-return]
+
+
+async def _async_retry(policy: AsyncRetryPolicy, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
+    _adopt(request, request.context.transport, lambda target: target.async_transport())
+    return await _originals["async_retry"](policy, request)  # type: ignore[no-any-return]
 
 
 # -- raw httpx, through respx ---------------------------------------------------------------
@@ -286,7 +322,8 @@ def _wire_request(request: httpx.Request) -> WireRequest:
     )
 
 
-def _httpx_error(failure: InjectedTransportError, request: httpx.Request) -> httpx.HTTPError:
+def httpx_error(failure: InjectedTransportError, request: httpx.Request) -> httpx.HTTPError:
+    """The httpx exception a real transport raises for an injected failure."""
     if failure.kind == "read_timeout":
         return httpx.ReadTimeout(str(failure), request=request)
     if failure.kind == "connection_reset":
@@ -313,47 +350,21 @@ class _EventGridRouter(respx.MockRouter):
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         target = self._target(request)
-        try:
-            wire = serve(target._entry, target.clock, _wire_request(request))
-        except InjectedTransportError as failure:
-            raise _httpx_error(failure, request) from None
-        return _httpx_response(wire)
+        translate = partial(httpx_error, request=request)
+        return _httpx_response(
+            serve(target._entry, target.clock, _wire_request(request), translate)
+        )
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
         target = self._target(request)
         if isinstance(target, AnswersAsync):
             return _httpx_response(await target.handle_async(_wire_request(request)))
-        try:
-            wire = await serve_async(target._entry, target.clock, _wire_request(request))
-        except InjectedTransportError as failure:
-            raise _httpx_error(failure, request) from None
+        translate = partial(httpx_error, request=request)
+        wire = await serve_async(target._entry, target.clock, _wire_request(request), translate)
         return _httpx_response(wire)
 
 
 # -- install / uninstall ----------------------------------------------------------------------
-
-
-def _adopt(request: PipelineRequest, door: Callable[[InterceptTarget], Any]) -> None:  # type: ignore[type-arg]
-    """Give a request for a served host the fake's transport in its pipeline context
-    before the retry policy reads it, so even its first backoff sleeps on the fake
-    clock. A client wired to a fake explicitly keeps its own."""
-    if isinstance(request.context.transport, EventGridTransport | AsyncEventGridTransport):
-        return
-    target = target_for(request.http_request.url)
-    if target is not None:
-        transport = door(target)
-        transport.replaced = request.context.transport
-        request.context.transport = transport
-
-
-def _sync_retry(policy: RetryPolicy, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
-    _adopt(request, lambda target: target.transport())
-    return _originals["sync_retry"](policy, request)  # type: ignore[no-any-return]
-
-
-async def _async_retry(policy: AsyncRetryPolicy, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
-    _adopt(request, lambda target: target.async_transport())
-    return await _originals["async_retry"](policy, request)  # type: ignore[no-any-return]
 
 
 def _install() -> None:

@@ -10,15 +10,10 @@ the parts compared and the event fields ignored configurable.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from .. import _errors
 from .._broker import Clock
@@ -34,169 +29,15 @@ from .._wire._matching import (
     differences,
 )
 from ._intercept import Intercepting
+from ._recording import (
+    RecordedEntry,
+    Recording,
+    load_recording,
+)
 from ._transport import AsyncEventGridTransport, EventGridTransport
 
 MISMATCH_CODE = "PlaybackMismatch"
-# Headers the player recomputes instead of replaying.
-_DROPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
-_TEXT_TYPES = ("json", "text/", "xml", "charset=", "x-www-form-urlencoded")
 _CLOSEST = 3
-
-
-# -- the recording ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """A request as the recording holds it; `body` is the bytes that were sent."""
-
-    method: str
-    url: str
-    headers: Mapping[str, str]
-    body: bytes
-
-
-@dataclass(frozen=True)
-class RecordedResponse:
-    """A response as the recording holds it; `body` is the bytes that came back."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-
-@dataclass(frozen=True)
-class RecordedEntry:
-    """One recorded exchange; `index` is its position in the file (from 0)."""
-
-    index: int
-    request: RecordedRequest
-    response: RecordedResponse
-
-    def __str__(self) -> str:
-        return f"#{self.index} {self.request.method} {self.request.url} -> {self.response.status}"
-
-
-@dataclass(frozen=True)
-class Recording:
-    """A parsed test-proxy recording: its entries in request order, and its variables."""
-
-    entries: tuple[RecordedEntry, ...]
-    variables: Mapping[str, str] = field(default_factory=dict)
-    source: str | None = None
-
-    @property
-    def hosts(self) -> frozenset[str]:
-        """The lower-case hosts the recorded requests went to."""
-        return frozenset((urlsplit(e.request.url).hostname or "").lower() for e in self.entries)
-
-    def to_cassette(self) -> dict[str, Any]:
-        """This recording as a native cassette (the parsed JSON; see `save_cassette`)."""
-        from ._cassette import to_cassette
-
-        return to_cassette(self)
-
-
-def _is_text(content_type: str | None) -> bool:
-    return content_type is not None and any(part in content_type.lower() for part in _TEXT_TYPES)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None
-
-
-def _body_bytes(value: object, content_type: str | None) -> bytes:
-    """The bytes a recorded body stands for (see the test-proxy entry format)."""
-    if value is None:
-        return b""
-    if not isinstance(value, str):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    if _is_text(content_type):
-        return value.encode("utf-8")
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return value.encode("utf-8")  # text after all, recorded without a Content-Type
-
-
-def _headers(value: object, where: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise usage_error(
-            f"{where} must be an object of header names to values, not {value!r}.",
-            anchor="guide/playback/#recording-files",
-        )
-    return {
-        str(name): ", ".join(map(str, item)) if isinstance(item, list) else str(item)
-        for name, item in value.items()
-    }
-
-
-def _entry(index: int, raw: object) -> RecordedEntry:
-    where = f"Entries[{index}]"
-    if not isinstance(raw, Mapping):
-        raise usage_error(
-            f"{where} is not an object: {raw!r}.", anchor="guide/playback/#recording-files"
-        )
-    try:
-        method, url, status = raw["RequestMethod"], raw["RequestUri"], raw["StatusCode"]
-    except KeyError as missing:
-        raise usage_error(
-            f"{where} has no {missing}: a test-proxy entry needs RequestUri, RequestMethod "
-            f"and StatusCode.",
-            anchor="guide/playback/#recording-files",
-        ) from None
-    request_headers = _headers(raw.get("RequestHeaders"), f"{where}.RequestHeaders")
-    response_headers = _headers(raw.get("ResponseHeaders"), f"{where}.ResponseHeaders")
-    request_body = _body_bytes(raw.get("RequestBody"), _header(request_headers, "content-type"))
-    response_value = raw.get("ResponseBody")
-    response_type = _header(response_headers, "content-type")
-    response_body = _body_bytes(response_value, response_type)
-    kept = {k: v for k, v in response_headers.items() if k.lower() not in _DROPPED_RESPONSE_HEADERS}
-    if response_value is not None and not isinstance(response_value, str) and not response_type:
-        kept["Content-Type"] = "application/json"
-    kept["Content-Length"] = str(len(response_body))
-    return RecordedEntry(
-        index,
-        RecordedRequest(str(method).upper(), str(url), request_headers, request_body),
-        RecordedResponse(int(status), kept, response_body),
-    )
-
-
-def load_test_proxy(recording: str | os.PathLike[str] | Mapping[str, Any]) -> Recording:
-    """Parse an Azure SDK test-proxy recording: a file path or the parsed JSON.
-
-    Bodies become the bytes that travelled: a JSON value is serialised, a string is
-    text when its Content-Type is textual and base64 otherwise, null is empty.
-    """
-    source: str | None = None
-    if isinstance(recording, Mapping):
-        data: object = recording
-    else:
-        source = _errors.path(
-            "load_test_proxy(recording)",
-            recording,
-            "guide/playback/#recording-files",
-            expected=f"{_errors.PATH} or the parsed JSON (a dict)",
-        )
-        with open(source, encoding="utf-8-sig") as file:
-            data = json.load(file)
-    if not isinstance(data, Mapping) or not isinstance(data.get("Entries"), list):
-        raise usage_error(
-            f"{source or 'the recording'} is not a test-proxy recording: expected "
-            f'{{"Entries": [...], "Variables": {{...}}}}.',
-            anchor="guide/playback/#recording-files",
-        )
-    variables = data.get("Variables") or {}
-    return Recording(
-        entries=tuple(_entry(index, raw) for index, raw in enumerate(data["Entries"])),
-        variables={str(k): str(v) for k, v in dict(variables).items()},
-        source=source,
-    )
 
 
 # -- the player ------------------------------------------------------------------------------
@@ -345,8 +186,6 @@ def playback(
     matching = Matching.of(match_on, ignore)
     clock = checked_clock("playback(clock=)", clock, "guide/playback/#replaying-a-recording")
     if not isinstance(recording, Recording):
-        from ._cassette import load_recording
-
         if not isinstance(recording, Mapping):
             _errors.path(
                 "playback(recording)",
@@ -358,12 +197,4 @@ def playback(
     return Player(recording, clock=clock, matching=matching)
 
 
-__all__: Sequence[str] = [
-    "Player",
-    "RecordedEntry",
-    "RecordedRequest",
-    "RecordedResponse",
-    "Recording",
-    "load_test_proxy",
-    "playback",
-]
+__all__: Sequence[str] = ["Player", "checked_clock", "playback"]

@@ -31,15 +31,15 @@ from .._wire._hosts import EVENTGRID_DOMAIN, is_eventgrid_host, resource_name
 from .._wire._jsonpaths import JsonPaths
 from .._wire._matching import IGNORED_EVENT_FIELDS, MATCH_ON, Matching
 from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, to_wire
-from ._cassette import load_cassette, save_cassette
 from ._intercept import Intercepting
-from ._playback import (
-    Player,
+from ._playback import Player, checked_clock
+from ._recording import (
     RecordedEntry,
     RecordedRequest,
     RecordedResponse,
     Recording,
-    checked_clock,
+    load_cassette,
+    save_cassette,
 )
 from ._transport import AsyncEventGridTransport, EventGridTransport
 
@@ -359,19 +359,11 @@ class Recorder(Intercepting):
 
     def handle(self, request: WireRequest) -> WireResponse:
         """Answer a raw request (raw `httpx`): replayed, or sent for real and recorded."""
-        answer = self._replayed(request)
-        if answer is not None:
-            return answer
-        response = self._sync_sender().send(_azure_request(request))
-        response.read()
-        return self._record(request, response.status_code, response.headers, response.content)
+        return self._send_sync(request, _azure_request(request))
 
     async def handle_async(self, request: WireRequest) -> WireResponse:
         """Answer a raw async request (`httpx.AsyncClient`): replayed, or sent for real
         through an async transport, without blocking the loop, and recorded."""
-        answer = self._replayed(request)
-        if answer is not None:
-            return answer
         return await self._send_async(request, _azure_request(request), self._async_transport)
 
     # -- shared by the doors ------------------------------------------------------------------
@@ -383,6 +375,22 @@ class Recorder(Intercepting):
             return self.player.miss(request)
         return answer
 
+    def _send_sync(
+        self,
+        wire: WireRequest,
+        request: AzureRequest,
+        replaced: HttpTransport | None = None,  # type: ignore[type-arg]
+        **kwargs: Any,
+    ) -> WireResponse:
+        """The cassette's answer, else one sent for real through the sync transport
+        (`_sync_sender()`) and recorded."""
+        answer = self._replayed(wire)
+        if answer is not None:
+            return answer
+        response = self._sync_sender(replaced).send(request, **kwargs)
+        response.read()
+        return self._record(wire, response.status_code, response.headers, response.content)
+
     async def _send_async(
         self,
         wire: WireRequest,
@@ -390,7 +398,11 @@ class Recorder(Intercepting):
         transport: AsyncHttpTransport | None,  # type: ignore[type-arg]
         **kwargs: Any,
     ) -> WireResponse:
-        """Send for real through `transport`, else a default one of its own; record it."""
+        """The cassette's answer, else one sent for real through `transport` (else a
+        default one of its own, closed after) and recorded."""
+        answer = self._replayed(wire)
+        if answer is not None:
+            return answer
         if transport is not None:
             response = await transport.send(request, **kwargs)
             await response.read()
@@ -465,15 +477,7 @@ class _RecorderTransport(EventGridTransport):
         self._recorder = recorder
 
     def send(self, request: AzureRequest, **kwargs: Any) -> FakeHttpResponse:
-        recorder = self._recorder
-        wire = to_wire(request)
-        answer = recorder._replayed(wire)
-        if answer is None:
-            response = recorder._sync_sender(self.replaced).send(request, **kwargs)
-            response.read()
-            answer = recorder._record(
-                wire, response.status_code, response.headers, response.content
-            )
+        answer = self._recorder._send_sync(to_wire(request), request, self.replaced, **kwargs)
         return FakeHttpResponse(request, answer)
 
     def sleep(self, duration: float) -> None:
@@ -492,11 +496,8 @@ class _AsyncRecorderTransport(AsyncEventGridTransport):
 
     async def send(self, request: AzureRequest, **kwargs: Any) -> FakeAsyncHttpResponse:
         recorder = self._recorder
-        wire = to_wire(request)
-        answer = recorder._replayed(wire)
-        if answer is None:
-            given = recorder._async_transport or self.replaced
-            answer = await recorder._send_async(wire, request, given, **kwargs)
+        given = recorder._async_transport or self.replaced
+        answer = await recorder._send_async(to_wire(request), request, given, **kwargs)
         return FakeAsyncHttpResponse(request, answer)
 
     async def sleep(self, duration: float) -> None:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from types import TracebackType
 from typing import Any
 
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 
 from .._broker import Clock
-from .._wire import Handler, InjectedTransportError
-from ._autojump import serve, serve_async
+from .._wire import Handler
 from ._azure import AzureRequest, FakeAsyncHttpResponse, FakeHttpResponse, azure_error, to_wire
+from ._serve import serve, serve_async
 
 
 class EventGridTransport(HttpTransport):  # type: ignore[type-arg]
@@ -28,10 +27,7 @@ class EventGridTransport(HttpTransport):  # type: ignore[type-arg]
         self.replaced: HttpTransport | None = None  # type: ignore[type-arg]
 
     def send(self, request: AzureRequest, **kwargs: Any) -> FakeHttpResponse:
-        try:
-            response = serve(self._service, self.clock, to_wire(request))
-        except InjectedTransportError as failure:
-            raise azure_error(failure) from None
+        response = serve(self._service, self.clock, to_wire(request), azure_error)
         return FakeHttpResponse(request, response)
 
     def sleep(self, duration: float) -> None:
@@ -46,12 +42,7 @@ class EventGridTransport(HttpTransport):  # type: ignore[type-arg]
     def __enter__(self) -> EventGridTransport:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc_value: BaseException | None = None,
-        traceback: TracebackType | None = None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         return None
 
 
@@ -69,10 +60,7 @@ class AsyncEventGridTransport(AsyncHttpTransport):  # type: ignore[type-arg]
         self.replaced: AsyncHttpTransport | None = None  # type: ignore[type-arg]
 
     async def send(self, request: AzureRequest, **kwargs: Any) -> FakeAsyncHttpResponse:
-        try:
-            response = await serve_async(self._service, self.clock, to_wire(request))
-        except InjectedTransportError as failure:
-            raise azure_error(failure) from None
+        response = await serve_async(self._service, self.clock, to_wire(request), azure_error)
         return FakeAsyncHttpResponse(request, response)
 
     async def sleep(self, duration: float) -> None:
@@ -88,10 +76,5 @@ class AsyncEventGridTransport(AsyncHttpTransport):  # type: ignore[type-arg]
     async def __aenter__(self) -> AsyncEventGridTransport:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc_value: BaseException | None = None,
-        traceback: TracebackType | None = None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         return None

@@ -2,14 +2,14 @@
 or a real URL. Every kind becomes an httpx transport, so one code path serves all.
 
 `PushDeliveries` drives the wire's delivery sequence (`DeliveryEngine`) through this
-door: one sync and one async driver, each sending the requests the sequence yields.
+door, with the serve core's sync and async drivers, sending the requests it yields.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -18,6 +18,7 @@ import httpx
 from .._broker import BasicTopic, Broker, DeliveryAttempt, PushSubscription
 from .._errors import UsageError, usage_error
 from .._wire import Answer, DeliveryEngine, Job, WireRequest, WireResponse
+from ._serve import drive, drive_async
 
 DELIVERY_TIMEOUT = 30.0
 KINDS = ("asgi", "wsgi", "callable", "url")
@@ -127,22 +128,30 @@ def _wire(response: httpx.Response) -> WireResponse:
     return WireResponse(response.status_code, dict(response.headers), response.content)
 
 
-def _sync_transport(webhook: Webhook) -> httpx.BaseTransport:
+def _transport(
+    webhook: Webhook,
+    app: Callable[..., T],
+    handler: Callable[[Callable[[httpx.Request], Any]], Callable[[httpx.Request], Any]],
+    network: Callable[[], T],
+) -> T | httpx.MockTransport:
+    """The httpx transport that reaches the destination: `app(app=...)` for an app,
+    a mock transport calling `handler(target)` for a callable, else `network()`."""
     kind = webhook.resolved_kind
-    if kind == "wsgi":
-        return httpx.WSGITransport(app=webhook.target)
     if kind == "callable":
-        return httpx.MockTransport(_sync_handler(webhook.target))
-    return httpx.HTTPTransport()
+        return httpx.MockTransport(handler(webhook.target))
+    if kind == "url":
+        return network()
+    return app(app=webhook.target)
+
+
+def _sync_transport(webhook: Webhook) -> httpx.BaseTransport:
+    """A WSGI app or a callable, called in this thread, or the network."""
+    return _transport(webhook, httpx.WSGITransport, _sync_handler, httpx.HTTPTransport)
 
 
 def _async_transport(webhook: Webhook) -> httpx.AsyncBaseTransport:
-    kind = webhook.resolved_kind
-    if kind == "asgi":
-        return httpx.ASGITransport(app=webhook.target)
-    if kind == "callable":
-        return httpx.MockTransport(_async_handler(webhook.target))
-    return httpx.AsyncHTTPTransport()
+    """An ASGI app or a callable, called on the running loop, or the network."""
+    return _transport(webhook, httpx.ASGITransport, _async_handler, httpx.AsyncHTTPTransport)
 
 
 def _coerce(result: Any) -> httpx.Response:
@@ -231,29 +240,15 @@ class PushDeliveries:
     def validate_now(self, topic: BasicTopic, subscription: PushSubscription) -> None:
         """Run the handshake of a new subscription at once, through the sync door;
         `WebhookValidationError` if it fails."""
-        self._drive(self._engine.validate(topic, subscription))
+        drive(self._engine.validate(topic, subscription), self._send)
 
     def deliver(self, *, drain: bool = False) -> list[DeliveryAttempt]:
         """Run the deliveries (sync destinations, or ASGI apps outside an event loop)."""
-        return self._drive(self._engine.run(drain=drain))
+        return drive(self._engine.run(drain=drain), self._send)
 
     async def deliver_async(self, *, drain: bool = False) -> list[DeliveryAttempt]:
         """Run the deliveries from async code; every kind of destination works."""
-        steps = self._engine.run(drain=drain)
-        try:
-            job = next(steps)
-            while True:
-                job = steps.send(await self._send_async(job))
-        except StopIteration as finished:
-            return finished.value  # type: ignore[no-any-return]
-
-    def _drive(self, steps: Generator[Job, Answer, T]) -> T:
-        try:
-            job = next(steps)
-            while True:
-                job = steps.send(self._send(job))
-        except StopIteration as finished:
-            return finished.value  # type: ignore[no-any-return]
+        return await drive_async(self._engine.run(drain=drain), self._send_async)
 
     def _send(self, job: Job) -> Answer:
         try:

@@ -97,11 +97,11 @@ def validate(candidate: object, *, size_checked: bool = False) -> Event:
             raise bad_request(f"`{name}` must be non-empty string")
     if candidate["specversion"] != "1.0":
         raise bad_request("`specversion` must be 1.0")
-    event: Event = {}
-    for name, value in candidate.items():
-        if name not in CONTEXT_ATTRIBUTES:
-            _check_extension(name, value)
-        event[name] = value
+    event: Event = dict(candidate)
+    if event.keys() - CONTEXT_ATTRIBUTES:
+        for name, value in event.items():
+            if name not in CONTEXT_ATTRIBUTES:
+                _check_extension(name, value)
     for name in ("subject", "datacontenttype", "dataschema"):
         if name in event and not isinstance(event[name], str):
             raise bad_request(f"`{name}` must be a string")

@@ -24,14 +24,13 @@ from ._errors import ServiceError, namespace_error
 from ._hosts import resource_name
 from ._http import Delayed, InjectedTransportError, LongPoll, WireRequest, WireResponse, WireResult
 from ._namespaces import match_route
+from ._operations import OPERATIONS, SETTLEMENTS
 from ._service import EventGridService
 
 # What a `BadToken` fault puts in front of a token: the wire cannot decode it.
 CORRUPTED = "bad:"
 # Outcomes the wire still serves (and records); the others replace its answer.
 _SERVED = frozenset({"ok", "latency", "short_receive", "tokens"})
-OPERATIONS = ("publish", "receive", "acknowledge", "release", "reject", "renew_locks", "send")
-SETTLEMENTS = frozenset({"acknowledge", "release", "reject", "renew_locks"})
 STATUSES = (400, 401, 403, 404, 409, 413, 429, 500, 502, 503, 504)
 TOKEN_CODES = ("TokenLost", "BadToken")
 OUTCOMES_DOCS = "guide/failures/#outcomes"

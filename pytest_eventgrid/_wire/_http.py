@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -51,9 +51,15 @@ class WireRequest:
     def query(self) -> dict[str, list[str]]:
         return self._parts[2]
 
-    @cached_property
+    @property
     def lower_headers(self) -> dict[str, str]:
-        return {name.lower(): value for name, value in self.headers.items()}
+        # Computed once, kept beside the fields (as `cached_property` would, without its
+        # lock: one request is read by one thread).
+        lowered: dict[str, str] | None = self.__dict__.get("_lower_headers")
+        if lowered is None:
+            lowered = {name.lower(): value for name, value in self.headers.items()}
+            self.__dict__["_lower_headers"] = lowered
+        return lowered
 
     def header(self, name: str) -> str | None:
         return self.lower_headers.get(name.lower())

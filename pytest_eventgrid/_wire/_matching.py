@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .._errors import usage_error
 from ._jsonpaths import JsonPaths
+from ._operations import SETTLEMENT_ACTIONS
 
-SETTLEMENTS = frozenset({"acknowledge", "release", "reject", "renewLock"})
 # What a request is matched on by default; "host" may be added.
 MATCH_ON = ("method", "path", "operation", "api_version", "query", "body")
 MATCHABLE = (*MATCH_ON, "host")
@@ -110,7 +110,7 @@ def _comparable_body(operation: str, body: bytes, ignore: JsonPaths) -> object:
         value = json.loads(body)
     except ValueError:
         return body
-    if operation in SETTLEMENTS and isinstance(value, dict):
+    if operation in SETTLEMENT_ACTIONS and isinstance(value, dict):
         tokens = value.get("lockTokens")
         return _LockTokens(len(tokens) if isinstance(tokens, list) else 0)
     if operation == "publish":

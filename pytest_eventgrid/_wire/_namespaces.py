@@ -18,6 +18,7 @@ from ._cloudevents import (
 )
 from ._errors import argument_invalid, bad_request, not_found
 from ._http import LongPoll, WireRequest, WireResponse, WireResult, json_response
+from ._operations import ACTIONS
 
 API_VERSIONS = ("2023-06-01-preview", "2023-10-01-preview", "2023-11-01", "2024-06-01")
 # Versions with releaseDelayInSeconds and :renewLock.
@@ -35,13 +36,6 @@ _ROUTE = re.compile(
     r"(?::(?P<publish>publish)"
     r"|/eventsubscriptions/(?P<subscription>[^/:]+):(?P<operation>[A-Za-z]+))"
 )
-OPERATIONS = {
-    "receive": "receive",
-    "acknowledge": "acknowledge",
-    "release": "release",
-    "reject": "reject",
-    "renewLock": "renew_locks",
-}
 
 
 @dataclass(frozen=True)
@@ -67,7 +61,7 @@ def _route(method: str, path: str) -> Route | None:
         return None
     if match["publish"]:
         return Route("publish", match["topic"])
-    operation = OPERATIONS.get(match["operation"])
+    operation = ACTIONS.get(match["operation"])
     if operation is None:
         return None
     return Route(operation, match["topic"], match["subscription"])

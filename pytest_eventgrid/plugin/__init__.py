@@ -1,32 +1,38 @@
-"""The pytest shim: options, the marker and fixtures, composed from library objects."""
+"""The pytest shim: options, the marker and fixtures, composed from library objects.
+
+Every pytest run loads this module, so it imports pytest and the standard library
+only: the library, and with it azure-eventgrid, faker and httpx, is imported by the
+fixtures and hooks when a test uses it.
+"""
 
 from __future__ import annotations
 
 import inspect
 import warnings
 from collections.abc import AsyncIterator, Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
-from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
-from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
-from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
-from .._api.clients import Target, consumer, publisher
-from .._api.eventgrid import EventGrid
-from .._api.mock import mock_eventgrid
-from .._api.timeline import failure_section
 from .._errors import usage_error
-from ..factories import CloudEventFactory, EventGridEventFactory
-from ..recordings import Recorder
 from ._cassettes import cassette_options, cassette_path, record_mode
 from ._live import SETTINGS, SKIP_REASON, cassette_namespace, live_namespace
-from ._marker import MARKER, MARKER_SIGNATURE, marker_settings
+from ._marker import MARKER, MARKER_SIGNATURE, item_settings
 from ._seed import SEED, seed_for
 
-_USED = pytest.StashKey[EventGrid]()
-_RECORDER = pytest.StashKey[Recorder]()
+if TYPE_CHECKING:
+    from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
+    from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
+    from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
+
+    from .._api.clients import Target
+    from .._api.eventgrid import EventGrid
+    from ..factories import CloudEventFactory, EventGridEventFactory
+    from ..recordings import Recorder
+
+_USED: pytest.StashKey[EventGrid] = pytest.StashKey()
+_RECORDER: pytest.StashKey[Recorder] = pytest.StashKey()
 _REPORTED = pytest.StashKey[bool]()
 _CALL_FAILED = pytest.StashKey[bool]()
 
@@ -99,10 +105,43 @@ def _loop_scope_is_set(config: pytest.Config) -> bool:
         return True
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give a test that carries the marker its fake (and cassette): the `eventgrid`
+    fixture, first of its function-scoped fixtures.
+
+    It applies even when the test does not ask for the fixture, because the code under
+    test builds its own clients, and before the test's other fixtures, which may build
+    and use clients too. Not under `--eventgrid-live`, where the fake is not there.
+    """
+    if config.getoption("eventgrid_live", False):
+        return
+    for item in items:
+        if isinstance(item, pytest.Function) and item.get_closest_marker(MARKER) is not None:
+            item.fixturenames = _eventgrid_first(item)
+
+
+def _eventgrid_first(item: pytest.Function) -> list[str]:
+    """The item's fixture names with `eventgrid` ahead of the function-scoped ones.
+
+    A new list: parametrized siblings, which may not carry the marker, share the old.
+    """
+    definitions = item._fixtureinfo.name2fixturedefs
+    names = [name for name in item.fixturenames if name != "eventgrid"]
+    first = next(
+        (
+            index
+            for index, name in enumerate(names)
+            if name not in definitions or definitions[name][-1].scope == "function"
+        ),
+        len(names),
+    )
+    return [*names[:first], "eventgrid", *names[first:]]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Check `@pytest.mark.eventgrid` keys even on tests that do not use the fixture."""
-    marker_settings(item.iter_markers(MARKER))
+    item_settings(item)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -120,6 +159,8 @@ def pytest_runtest_makereport(
         and not item.config.option.eventgrid_no_report
         and not item.stash.get(_REPORTED, False)
     ):
+        from .._api.timeline import failure_section
+
         error = call.excinfo.value if call.excinfo else None
         fake = item.stash.get(_USED, None)
         section = failure_section(seed, fake.format_timeline() if fake else None, error)
@@ -134,6 +175,8 @@ def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
     __tracebackhide__ = True
     if live_namespace(request.config) is not None:
         pytest.skip(SKIP_REASON)
+    from .._api.mock import mock_eventgrid
+
     mock = mock_eventgrid(**_library_settings(request))
     fake = request.node.stash[_USED] = mock.start()
     if mock.recorder is not None:
@@ -149,7 +192,7 @@ def _library_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     record mode (`--eventgrid-record-mode`, the marker, the ini) and the options of the
     `eventgrid_cassette_options` fixture.
     """
-    settings = marker_settings(request.node.iter_markers(MARKER))
+    settings = item_settings(request.node)
     settings["seed"] = seed_for(request.node)
     cassette = settings.pop("cassette", None)
     marker_mode = settings.pop("record_mode", None)
@@ -159,18 +202,6 @@ def _library_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
         options = request.getfixturevalue("eventgrid_cassette_options")
         settings["cassette_options"] = cassette_options(options)
     return settings
-
-
-@pytest.fixture(autouse=True)
-def _eventgrid_for_marked_tests(request: pytest.FixtureRequest) -> None:
-    """Give a test that carries the marker its fake (and cassette).
-
-    It applies even when the test does not ask for the `eventgrid` fixture, because
-    the code under test builds its own clients.
-    """
-    live = request.config.getoption("eventgrid_live", False)
-    if not live and request.node.get_closest_marker(MARKER) is not None:
-        request.getfixturevalue("eventgrid")
 
 
 @pytest.fixture
@@ -228,6 +259,10 @@ async def eventgrid_publisher(
     For async tests only: a sync test takes `eventgrid_publisher_sync`.
     """
     _refuse_in_a_sync_test(request, "eventgrid_publisher", "eventgrid_publisher_sync")
+    from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
+
+    from .._api.clients import publisher
+
     async with publisher(AioEventGridPublisherClient, _target(request)) as client:
         yield client
 
@@ -241,6 +276,10 @@ async def eventgrid_consumer(
     For async tests only: a sync test takes `eventgrid_consumer_sync`.
     """
     _refuse_in_a_sync_test(request, "eventgrid_consumer", "eventgrid_consumer_sync")
+    from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerClient
+
+    from .._api.clients import consumer
+
     async with consumer(AioEventGridConsumerClient, _target(request)) as client:
         yield client
 
@@ -248,6 +287,10 @@ async def eventgrid_consumer(
 @pytest.fixture
 def eventgrid_publisher_sync(request: pytest.FixtureRequest) -> Iterator[EventGridPublisherClient]:
     """A sync `EventGridPublisherClient` for the default topic."""
+    from azure.eventgrid import EventGridPublisherClient
+
+    from .._api.clients import publisher
+
     with publisher(EventGridPublisherClient, _target(request)) as client:
         yield client
 
@@ -255,6 +298,10 @@ def eventgrid_publisher_sync(request: pytest.FixtureRequest) -> Iterator[EventGr
 @pytest.fixture
 def eventgrid_consumer_sync(request: pytest.FixtureRequest) -> Iterator[EventGridConsumerClient]:
     """A sync `EventGridConsumerClient` for the default subscription."""
+    from azure.eventgrid import EventGridConsumerClient
+
+    from .._api.clients import consumer
+
     with consumer(EventGridConsumerClient, _target(request)) as client:
         yield client
 
@@ -262,10 +309,14 @@ def eventgrid_consumer_sync(request: pytest.FixtureRequest) -> Iterator[EventGri
 @pytest.fixture
 def cloud_event_factory(request: pytest.FixtureRequest) -> CloudEventFactory:
     """Builds `CloudEvent`s with realistic fake values, seeded per test; `.batch(n)`."""
+    from ..factories import CloudEventFactory
+
     return CloudEventFactory(seed=seed_for(request.node))
 
 
 @pytest.fixture
 def eventgrid_event_factory(request: pytest.FixtureRequest) -> EventGridEventFactory:
     """Builds `EventGridEvent`s with realistic fake values, seeded per test; `.batch(n)`."""
+    from ..factories import EventGridEventFactory
+
     return EventGridEventFactory(seed=seed_for(request.node))

@@ -1,5 +1,8 @@
 """Where a test's cassette lives, which record mode applies to it, and the recorder
-options the `eventgrid_cassette_options` fixture sets."""
+options the `eventgrid_cassette_options` fixture sets.
+
+The library is imported when a test has a cassette, not when pytest loads the plugin.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from .._api.mock import CASSETTE_OPTIONS, CASSETTES_DOCS, DEFAULT_RECORD_MODE, RECORD_MODES_DOCS
 from .._errors import usage_error
-from ..recordings import RECORD_MODES
 
 
 def cassette_path(item: pytest.Item, cassette: str | bool) -> Path:
     """`cassettes/<module>/<name>.json` next to the test module; `True` names it after
     the test. A name with a suffix or a directory part is taken as given, relative to
     the module's directory."""
+    from .._api.mock import CASSETTES_DOCS
+
     module = Path(str(item.path))
     if cassette is True:
         name = re.sub(r"[^\w.-]+", "_", item.name).strip("_") + ".json"
@@ -36,6 +39,9 @@ def cassette_path(item: pytest.Item, cassette: str | bool) -> Path:
 def record_mode(config: pytest.Config, marker_mode: str | None) -> str:
     """The record mode: `--eventgrid-record-mode`, else the marker's `record_mode=`, else
     the `eventgrid_record_mode` ini key, else "none"."""
+    from .._api.mock import DEFAULT_RECORD_MODE, RECORD_MODES_DOCS
+    from ..recordings import RECORD_MODES
+
     option: str | None = config.getoption("eventgrid_record_mode", None)
     ini = str(config.getini("eventgrid_record_mode") or "") or None
     mode = option or marker_mode or ini or DEFAULT_RECORD_MODE
@@ -53,6 +59,8 @@ def record_mode(config: pytest.Config, marker_mode: str | None) -> str:
 
 def cassette_options(options: object) -> dict[str, Any]:
     """The `record()` keywords the `eventgrid_cassette_options` fixture returned, checked."""
+    from .._api.mock import CASSETTE_OPTIONS, CASSETTES_DOCS
+
     if not isinstance(options, Mapping):
         raise usage_error(
             f"eventgrid_cassette_options must return a dict of record() keywords, not {options!r}.",

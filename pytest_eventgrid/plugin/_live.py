@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
-from azure.core.credentials import AzureKeyCredential
 
 from .._errors import usage_error
 
 if TYPE_CHECKING:
+    from azure.core.credentials import AzureKeyCredential
     from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 
     from .._api.eventgrid import EventGrid
@@ -39,6 +39,8 @@ class LiveNamespace:
 
     @property
     def credential(self) -> AzureKeyCredential:
+        from azure.core.credentials import AzureKeyCredential
+
         return AzureKeyCredential(self.key)
 
     def transport(self) -> HttpTransport | None:  # type: ignore[type-arg]

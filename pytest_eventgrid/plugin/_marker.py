@@ -1,7 +1,12 @@
-"""Reading `@pytest.mark.eventgrid(...)` into `EventGrid` settings."""
+"""Reading `@pytest.mark.eventgrid(...)` into `EventGrid` settings.
+
+The library's checks are imported when a test carries the marker, not when pytest
+loads the plugin.
+"""
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -9,8 +14,6 @@ from typing import Any
 import pytest
 
 from .. import _errors
-from .._api.eventgrid import EventGrid
-from .._api.mock import CASSETTES_DOCS, checked_intercept, checked_record_mode
 from .._errors import UsageError, did_you_mean, docs, in_context, usage_error
 
 MARKER_DOCS = "guide/#the-marker"
@@ -48,6 +51,20 @@ MARKER_SIGNATURE = (
 )
 
 
+_SETTINGS = pytest.StashKey[dict[str, Any]]()
+
+
+def item_settings(item: pytest.Item) -> dict[str, Any]:
+    """The merged and checked marker settings of `item` (a copy), read once per test;
+    empty without the marker."""
+    __tracebackhide__ = True
+    settings = item.stash.get(_SETTINGS, None)
+    if settings is None:
+        markers = list(item.iter_markers(MARKER))
+        settings = item.stash[_SETTINGS] = marker_settings(markers) if markers else {}
+    return dict(settings)
+
+
 def marker_settings(markers: Iterable[pytest.Mark]) -> dict[str, Any]:
     """Merge the markers, closest (first) winning, and check their keys and values."""
     __tracebackhide__ = True
@@ -78,6 +95,8 @@ def check_marker_values(settings: Mapping[str, Any]) -> None:
     """Check the merged settings as `EventGrid(**settings)` and the cassette do, and say
     that the marker holds the mistake."""
     __tracebackhide__ = True
+    from .._api.mock import checked_intercept
+
     try:
         _check_cassette_keys(settings)
         if "intercept" in settings:
@@ -88,6 +107,8 @@ def check_marker_values(settings: Mapping[str, Any]) -> None:
 
 
 def _check_cassette_keys(settings: Mapping[str, Any]) -> None:
+    from .._api.mock import CASSETTES_DOCS, checked_record_mode
+
     cassette = settings.get("cassette")
     if not (
         cassette is None or isinstance(cassette, bool) or (isinstance(cassette, str) and cassette)
@@ -108,7 +129,9 @@ def _check_cassette_keys(settings: Mapping[str, Any]) -> None:
 
 def _check_library_keys(settings: Mapping[str, Any]) -> None:
     """Build a throwaway `EventGrid` from the settings: the library's own checks apply."""
-    accepted = inspect.signature(EventGrid).parameters
+    from .._api.eventgrid import EventGrid
+
+    accepted = _eventgrid_parameters()
     EventGrid(
         **{
             key: value
@@ -116,3 +139,10 @@ def _check_library_keys(settings: Mapping[str, Any]) -> None:
             if key in accepted and not (key == "seed" and value is None)
         }
     )
+
+
+@functools.cache
+def _eventgrid_parameters() -> frozenset[str]:
+    from .._api.eventgrid import EventGrid
+
+    return frozenset(inspect.signature(EventGrid).parameters)

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from ._marker import MARKER, marker_settings
+from ._marker import item_settings
 
 Seed = int | str
 
@@ -30,7 +30,7 @@ def seed_for(item: pytest.Item) -> Seed:
     """The seed of `item`, decided once: the marker's `seed=`, else `--eventgrid-seed`,
     else one derived from the node id."""
     if SEED not in item.stash:
-        seed = marker_settings(item.iter_markers(MARKER)).get("seed")
+        seed = item_settings(item).get("seed")
         if seed is None:
             option: str | None = item.config.getoption("eventgrid_seed", None)
             seed = parse_seed(option) if option is not None else node_seed(item.nodeid)

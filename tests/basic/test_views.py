@@ -102,3 +102,16 @@ def test_views_show_what_they_are(eventgrid: EventGrid) -> None:
         "https://shop.westus-1.eventgrid.azure.net/api/events",
     )
     assert shop.topic("orders").subscription("hook").name == "hook"
+
+
+def test_namespaces_lists_every_namespace_served_its_own_first(eventgrid: EventGrid) -> None:
+    eventgrid.namespace("other.westus-1.eventgrid.azure.net").topic("orders")
+    eventgrid.add_host("https://events.contoso.com")
+    eventgrid.basic_topic("plain")  # a Basic topic is not a namespace
+
+    assert [namespace.host for namespace in eventgrid.namespaces] == [
+        eventgrid.host,
+        "other.westus-1.eventgrid.azure.net",
+        "events.contoso.com",
+    ]
+    assert [topic.name for topic in eventgrid.namespaces[1].topics] == ["orders"]

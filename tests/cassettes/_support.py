@@ -19,7 +19,7 @@ from azure.eventgrid.aio import EventGridConsumerClient as AioConsumer
 from azure.eventgrid.aio import EventGridPublisherClient as AioPublisher
 
 from pytest_eventgrid import EventGrid
-from pytest_eventgrid._doors._autojump import serve
+from pytest_eventgrid._doors import serve
 from pytest_eventgrid._wire import WireRequest
 
 TOPIC, SUBSCRIPTION = "orders", "billing"

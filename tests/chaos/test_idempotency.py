@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from azure.eventgrid import EventGridPublisherClient
 from azure.eventgrid.models import ReceiveDetails
 
 from pytest_eventgrid import EventGrid, chaos
@@ -205,6 +206,22 @@ async def test_each_run_gets_a_fresh_fake_with_the_settings(flavour: str) -> Non
     assert [fake.endpoint for fake in fakes] == ["https://shop.westus-1.eventgrid.azure.net"] * 2
     assert fakes[0] is not fakes[1]
     assert report.idempotent
+
+
+async def test_the_report_reads_every_namespace_the_fake_served() -> None:
+    def scenario(eventgrid: EventGrid, effects: Effects) -> None:
+        other = "https://other.westus-1.eventgrid.azure.net"
+        transport = eventgrid.transport()
+        with EventGridPublisherClient(
+            other, eventgrid.credential, namespace_topic="orders", transport=transport
+        ) as publisher:
+            publisher.send(cloud_event(1))
+        with eventgrid.publisher() as publisher:
+            publisher.send(cloud_event(2))
+
+    report = chaos.check_idempotency_sync(scenario)
+
+    assert report.calm.published == report.chaos.published == ["e2", "e1"]
 
 
 async def test_effects_compare_as_a_multiset_of_values() -> None:

@@ -1,0 +1,202 @@
+"""Topology: the settings that declare what a fake holds from the start, checked, and
+the views by which a test finds (and creates) its namespaces, topics and Basic topics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .. import _errors
+from .._broker import Broker, Namespace
+from .._broker._basic import KINDS as BASIC_KINDS
+from .._broker._basic import SCHEMAS
+from .._doors._webhooks import PushDeliveries
+from .._errors import one_of, usage_error
+from .._wire._hosts import EVENTGRID_DOMAIN, NAMESPACE_NAME, REGION_NAME, basic_host, host_of
+from .basic_views import BasicTopicView
+from .views import NamespaceView, TopicView
+
+DEFAULT_NAMESPACE = "test-namespace"
+DEFAULT_REGION = "westus"
+DEFAULT_TOPIC = "test-topic"
+DEFAULT_SUBSCRIPTION = "test-subscription"
+# A valid base64 key, so `azure.eventgrid.generate_sas` can sign tokens with it.
+DEFAULT_KEY = "cHl0ZXN0LWV2ZW50Z3JpZC1mYWtlLWtleQ=="
+MARKER_DOCS = "guide/#the-marker"
+TOPOLOGY_DOCS = "guide/#topology"
+BASIC_DOCS = "guide/basic/#topics-domains-and-partner-namespaces"
+
+Topology = Mapping[str, Iterable[str] | Mapping[str, Mapping[str, Any]]]
+BasicTopics = Mapping[str, str | Mapping[str, Any] | None]
+
+
+def checked_namespace(namespace: object) -> str:
+    """`namespace=`: a namespace name as the service allows it."""
+    if not isinstance(namespace, str) or not NAMESPACE_NAME.fullmatch(namespace):
+        raise usage_error(
+            "namespace",
+            namespace,
+            "a namespace name, as the service allows: 3 to 50 letters, digits and hyphens "
+            "(the first label of the endpoint, not a URL)",
+            MARKER_DOCS,
+        )
+    return namespace
+
+
+def checked_region(region: object) -> str:
+    """`region=`: an Azure region name."""
+    if not isinstance(region, str) or not REGION_NAME.fullmatch(region):
+        raise usage_error(
+            "region", region, "an Azure region name such as 'westus' or 'eastus2'", MARKER_DOCS
+        )
+    return region
+
+
+def checked_key(key: object) -> str | None:
+    """`key=`: an access key, or None to accept any."""
+    if key is not None and (not isinstance(key, str) or not key):
+        raise usage_error(
+            "key", key, "an access key (a non-empty string), or None to accept any key", MARKER_DOCS
+        )
+    return key
+
+
+def checked_topology(topics: object) -> dict[str, Mapping[str, Any]]:
+    """`topics=`, checked: topic names to subscription names or subscription settings."""
+    expected = (
+        'a mapping of topic name to a list of subscription names, such as {"orders": '
+        '["billing"]}, or to a mapping of subscription name to settings'
+    )
+    if topics is None:
+        return {}
+    if not isinstance(topics, Mapping):
+        raise usage_error("topics", topics, expected, TOPOLOGY_DOCS)
+    topology: dict[str, Mapping[str, Any]] = {}
+    for topic, subscriptions in topics.items():
+        _errors.name("topics= topic name", topic, TOPOLOGY_DOCS)
+        where = f"topics={{{topic!r}: ...}}"
+        if not isinstance(subscriptions, Mapping):
+            if isinstance(subscriptions, str | bytes) or not isinstance(subscriptions, Iterable):
+                raise usage_error(
+                    where,
+                    subscriptions,
+                    "a list of subscription names, or a mapping of name to settings",
+                    TOPOLOGY_DOCS,
+                )
+            subscriptions = dict.fromkeys(subscriptions)
+        for name, settings in subscriptions.items():
+            _errors.name(f"{where} subscription name", name, TOPOLOGY_DOCS)
+            if settings is not None and not isinstance(settings, Mapping):
+                raise usage_error(
+                    f"topics={{{topic!r}: {{{name!r}: ...}}}}",
+                    settings,
+                    "a mapping of subscription settings ({'lock_duration': 120}), or None",
+                    TOPOLOGY_DOCS,
+                )
+        topology[topic] = subscriptions
+    return topology
+
+
+def checked_basic_topics(basic_topics: object) -> dict[str, Any]:
+    """`basic_topics=`, checked: names to a schema, None, or {"kind", "schema"}."""
+    if basic_topics is None:
+        return {}
+    if not isinstance(basic_topics, Mapping):
+        raise usage_error(
+            "basic_topics",
+            basic_topics,
+            'a mapping of topic name to a schema, None, or {"kind": ..., "schema": ...}, '
+            'such as {"orders": "cloudevents"}',
+            BASIC_DOCS,
+        )
+    for name, declaration in basic_topics.items():
+        _errors.name("basic_topics= topic name", name, BASIC_DOCS)
+        if declaration is None or isinstance(declaration, str):
+            continue
+        unknown = (
+            sorted(set(map(str, declaration)) - {"kind", "schema"})
+            if isinstance(declaration, Mapping)
+            else None
+        )
+        if (
+            unknown is None
+            or unknown
+            or not isinstance(declaration, Mapping)
+            or declaration.get("kind", "topic") not in BASIC_KINDS
+        ):
+            raise usage_error(
+                f"basic_topics={{{name!r}: ...}}",
+                declaration,
+                f"a schema name ({', '.join(SCHEMAS)}), None, or a mapping with `schema` and "
+                f"`kind` ({', '.join(BASIC_KINDS)})",
+                BASIC_DOCS,
+            )
+    return dict(basic_topics)
+
+
+class TopologyViews:
+    """The views of one fake's namespaces, topics and Basic topics; what a view names
+    is created on first use."""
+
+    def __init__(
+        self, broker: Broker, deliveries: PushDeliveries, home: Namespace, region: str
+    ) -> None:
+        self._broker = broker
+        self._deliveries = deliveries
+        self._home = home
+        self._region = region
+
+    def namespace(self, host: str | None) -> NamespaceView:
+        """The namespace behind `host` (a host or URL), or the fake's own for None."""
+        if host is None:
+            return NamespaceView(self._home)
+        namespace = self._broker.namespace_for(host_of(host))
+        if namespace is None:
+            raise usage_error(
+                f"{host!r} is not an Event Grid host this fake serves. Hosts ending in "
+                f"{EVENTGRID_DOMAIN} are served, and any host given to add_host().",
+                anchor="guide/intercepting/#hosts",
+            )
+        return NamespaceView(namespace)
+
+    def add_host(self, host: str) -> NamespaceView:
+        """Serve `host` (a host or URL) too, as a namespace of its own."""
+        return NamespaceView(self._broker.declare_namespace(host_of(host)))
+
+    def namespaces(self) -> list[NamespaceView]:
+        """Every namespace served so far, the fake's own first."""
+        with self._broker.lock:
+            namespaces = list(self._broker.namespaces.values())
+        return [NamespaceView(namespace) for namespace in namespaces]
+
+    def topic(self, name: str) -> TopicView:
+        """The topic `name` of the fake's own namespace."""
+        _errors.name("topic(name)", name, TOPOLOGY_DOCS)
+        return NamespaceView(self._home).topic(name)
+
+    def basic(
+        self, name: str, kind: str | None, schema: str | None, helper: str = "basic_topics"
+    ) -> BasicTopicView:
+        """The Basic topic, domain or partner namespace `name` (of `kind`; None: any, or a
+        custom topic if new), `helper` being the public name the caller was given as."""
+        _errors.name(f"{helper}(name)", name, BASIC_DOCS)
+        if schema is not None and schema not in SCHEMAS:
+            raise usage_error(
+                f"{helper}(schema=)", schema, one_of(SCHEMAS, schema), "guide/basic/#schemas"
+            )
+        topic = self._broker.declare_basic_topic(basic_host(name, self._region), kind, schema)
+        return BasicTopicView(self._broker, topic, self._deliveries)
+
+    def declare(
+        self, topology: Mapping[str, Mapping[str, Any]], basic_topics: Mapping[str, Any]
+    ) -> None:
+        """Create what `topics=` and `basic_topics=` (both checked) declare."""
+        for topic, subscriptions in topology.items():
+            view = self.topic(topic)
+            for name, settings in subscriptions.items():
+                view.subscription(name, **dict(settings or {}))
+        for name, declaration in basic_topics.items():
+            if declaration is None or isinstance(declaration, str):
+                self.basic(name, "topic", declaration)
+            else:
+                self.basic(name, declaration.get("kind", "topic"), declaration.get("schema"))

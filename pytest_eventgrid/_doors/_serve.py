@@ -1,0 +1,245 @@
+"""One serve core for every door: the sequence of a request, written once.
+
+`serving()` is a sans-IO generator, as the wire's push deliveries are: it asks the
+handler for the answer and yields each wait the answer needs (a fault's latency, a
+long-poll's wait for events, the answer's way back); `waiting_until()` does the same
+for `EventGrid.until()`. Two thin drivers run them:
+
+- `serve()`, for sync doors: the clock jumps at once;
+- `serve_async()` and `wait_until()`, for async doors: the waits go through the event
+  loop's autojump coordinator (`_autojump`), so other tasks act first.
+
+An injected transport failure leaves the core as the door's own error, made by the
+one function each door passes in (`azure_error`, `httpx_error`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .._broker import Clock
+from .._wire import Delayed, Handler, InjectedTransportError, LongPoll, WireRequest, WireResponse
+from ._autojump import Wake, autojump_for, ready_callbacks, sleep_async, waker
+
+Step = TypeVar("Step")
+Reply = TypeVar("Reply")
+Result = TypeVar("Result")
+# What a door raises for an injected transport failure.
+Translate = Callable[[InjectedTransportError], Exception]
+
+
+@dataclass(frozen=True)
+class Sleep:
+    """Let `seconds` pass on the virtual clock (a fault's latency)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Listen:
+    """From now on, until the next `Listen` or the end, a change reported to the
+    listeners that `add` registers wakes the waiter."""
+
+    add: Callable[[Wake], None]
+    remove: Callable[[Wake], None]
+
+
+@dataclass(frozen=True)
+class Park:
+    """Wait for a change since the last `Listen`, or until the clock reaches `until`
+    (with `autojump=False`, for a change only, at most `timeout` real seconds)."""
+
+    until: float
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Transit:
+    """The answer is on its way back: a real async transport lets other tasks run."""
+
+
+TRANSIT = Transit()
+Wait = Sleep | Listen | Park | Transit
+Steps = Generator[Wait, None, Result]
+
+
+def _unchanged(failure: InjectedTransportError) -> Exception:
+    return failure
+
+
+# -- the sequences ---------------------------------------------------------------------------
+
+
+def serving(
+    handler: Handler, clock: Clock, request: WireRequest, translate: Translate
+) -> Steps[WireResponse]:
+    """The sequence of one request: the handler's answer, after the waits it needs.
+
+    An injected transport failure is raised as `translate(failure)`."""
+    try:
+        result = handler.handle(request)
+        while isinstance(result, Delayed):
+            yield Sleep(result.seconds)
+            result = result.then()
+        if isinstance(result, LongPoll):
+            return (yield from long_poll(result, clock))
+    except InjectedTransportError as failure:
+        raise translate(failure) from None
+    yield TRANSIT
+    return result
+
+
+def long_poll(poll: LongPoll, clock: Clock) -> Steps[WireResponse]:
+    """A receive that waits: look again after every change until events come or the
+    wait is over (at once, with `autojump=False`)."""
+    while True:
+        # Listening starts before the look, so an event published meanwhile (from
+        # another thread) wakes the park that follows.
+        yield Listen(poll.add_listener, poll.remove_listener)
+        response = poll.poll()
+        if response is not None:
+            return response
+        if not clock.autojump or clock.now() >= poll.deadline:
+            return poll.timeout()
+        yield Park(poll.wake_at())
+
+
+def waiting_until(
+    condition: Callable[[], object],
+    clock: Clock,
+    timeout: float,
+    changes: Listen,
+    timed_out: Callable[[], Exception],
+) -> Steps[None]:
+    """Look at `condition` after every change until it holds; `timed_out()` is raised
+    once `timeout` virtual seconds have passed."""
+    deadline = clock.now() + timeout
+    while not condition():
+        if clock.now() >= deadline:
+            raise timed_out()
+        yield changes
+        yield Park(deadline, timeout)
+
+
+# -- the drivers -----------------------------------------------------------------------------
+
+
+def drive(steps: Generator[Step, Reply, Result], act: Callable[[Step], Reply]) -> Result:
+    """Run `steps` to the end, answering each step with `act(step)`."""
+    try:
+        step = next(steps)
+        while True:
+            step = steps.send(act(step))
+    except StopIteration as finished:
+        return finished.value  # type: ignore[no-any-return]
+
+
+async def drive_async(
+    steps: Generator[Step, Reply, Result], act: Callable[[Step], Awaitable[Reply]]
+) -> Result:
+    """Run `steps` to the end, answering each step with `await act(step)`."""
+    try:
+        step = next(steps)
+        while True:
+            step = steps.send(await act(step))
+    except StopIteration as finished:
+        return finished.value  # type: ignore[no-any-return]
+
+
+class _SyncWaits:
+    """The sync doors' waits: the clock jumps at once."""
+
+    __slots__ = ("_clock",)
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def __call__(self, step: Wait) -> None:
+        if isinstance(step, Sleep):
+            self._clock.advance(step.seconds)
+        elif isinstance(step, Park):
+            self._clock.advance_to(step.until)
+
+
+class _AsyncWaits:
+    """The async doors' waits, on the running event loop: see `_autojump`."""
+
+    __slots__ = ("_clock", "_heard", "_listening")
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._heard: asyncio.Future[None] | None = None
+        self._listening: tuple[Listen, Wake] | None = None
+
+    async def __call__(self, step: Wait) -> None:
+        if isinstance(step, Sleep):
+            await sleep_async(self._clock, step.seconds)
+        elif isinstance(step, Listen):
+            self.stop()
+            loop = asyncio.get_running_loop()
+            self._heard = heard = loop.create_future()
+            wake = waker(loop, heard)
+            step.add(wake)
+            self._listening = (step, wake)
+        elif isinstance(step, Park):
+            loop = asyncio.get_running_loop()
+            heard = loop.create_future() if self._heard is None else self._heard
+            if self._clock.autojump:
+                await autojump_for(self._clock, loop).park(heard, step.until)
+            else:
+                await asyncio.wait_for(heard, step.timeout)
+        elif ready_callbacks(asyncio.get_running_loop()):
+            await asyncio.sleep(0)  # a real transport yields while the bytes travel
+
+    def stop(self) -> None:
+        """Stop listening for changes."""
+        if self._listening is not None:
+            listen, wake = self._listening
+            listen.remove(wake)
+            self._listening = None
+
+
+def serve(
+    handler: Handler, clock: Clock, request: WireRequest, translate: Translate = _unchanged
+) -> WireResponse:
+    """Answer `request`, jumping the clock through every wait (sync doors)."""
+    return drive(serving(handler, clock, request, translate), _SyncWaits(clock))
+
+
+async def serve_async(
+    handler: Handler, clock: Clock, request: WireRequest, translate: Translate = _unchanged
+) -> WireResponse:
+    """Answer `request`, letting other tasks run while it waits on the virtual clock
+    (async doors)."""
+    return await _run_async(serving(handler, clock, request, translate), clock)
+
+
+def wait_sync(poll: LongPoll, clock: Clock) -> WireResponse:
+    """Finish a long-poll at once, jumping the clock to each next change."""
+    return drive(long_poll(poll, clock), _SyncWaits(clock))
+
+
+async def wait_until(
+    condition: Callable[[], object],
+    clock: Clock,
+    timeout: float,
+    *,
+    add_listener: Callable[[Wake], None],
+    remove_listener: Callable[[Wake], None],
+    timed_out: Callable[[], Exception],
+) -> None:
+    """Wait, letting other tasks run, until `condition()` holds: it is looked at again
+    after each change reported to the listeners `add_listener` registers."""
+    changes = Listen(add_listener, remove_listener)
+    await _run_async(waiting_until(condition, clock, timeout, changes, timed_out), clock)
+
+
+async def _run_async(steps: Steps[Result], clock: Clock) -> Result:
+    waits = _AsyncWaits(clock)
+    try:
+        return await drive_async(steps, waits)
+    finally:
+        waits.stop()
