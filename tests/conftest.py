@@ -1,4 +1,12 @@
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
 from hypothesis import HealthCheck, settings
+
+from pytest_eventgrid import EventGrid
+from tests._clients import Consumer, Door, Publisher
 
 pytest_plugins = ["pytester"]
 
@@ -18,3 +26,32 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ci")
+
+
+@pytest.fixture(params=["sync", "async"])
+def flavour(request: pytest.FixtureRequest) -> str:
+    """The SDK clients a test drives: sync or `azure.eventgrid.aio`."""
+    return str(request.param)
+
+
+@pytest.fixture
+def door_class() -> type[Door]:
+    """The `Door` a folder's tests drive; a conftest may give a subclass."""
+    return Door
+
+
+@pytest_asyncio.fixture
+async def door(flavour: str, door_class: type[Door], eventgrid: EventGrid) -> AsyncIterator[Door]:
+    """The SDK clients of one flavour, built on this test's fake."""
+    async with contextlib.AsyncExitStack() as stack:
+        yield door_class(eventgrid, flavour, stack)
+
+
+@pytest_asyncio.fixture
+async def publisher(door: Door) -> Publisher:
+    return await door.publisher()
+
+
+@pytest_asyncio.fixture
+async def consumer(door: Door) -> Consumer:
+    return await door.consumer()

@@ -10,9 +10,9 @@ import pytest
 import pytest_asyncio
 
 from pytest_eventgrid import EventGrid
+from tests._clients import Consumer, Door, Publisher, cloud_event, event_ids
 
 from .._no_real_sleep import no_real_sleep  # noqa: F401 - an autouse fixture
-from ..doors._support import Consumer, Door, Publisher, cloud_event, event_ids
 
 pytestmark = pytest.mark.asyncio
 

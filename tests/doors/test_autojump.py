@@ -18,8 +18,7 @@ from azure.eventgrid.aio import EventGridConsumerClient
 
 from pytest_eventgrid import EventGrid
 from pytest_eventgrid._doors import _autojump
-
-from ._support import cloud_event, event_ids, lock_tokens
+from tests._clients import cloud_event, event_ids, lock_tokens
 
 pytestmark = pytest.mark.asyncio
 

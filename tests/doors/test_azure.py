@@ -12,8 +12,7 @@ from azure.core.rest import HttpRequest
 from pytest_eventgrid import EventGrid
 from pytest_eventgrid._doors._azure import FakeHttpResponse, to_wire
 from pytest_eventgrid._wire import WireResponse
-
-from ._support import Door, resolve
+from tests._clients import Door, resolve
 
 URL = "https://ns.westus-1.eventgrid.azure.net/topics/t:publish?api-version=2024-06-01"
 

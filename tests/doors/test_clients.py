@@ -17,8 +17,7 @@ from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublishe
 from azure.eventgrid.models import ReleaseDelay
 
 from pytest_eventgrid import EventGrid
-
-from ._support import Consumer, Door, Publisher, cloud_event, event_ids, failures, lock_tokens
+from tests._clients import Consumer, Door, Publisher, cloud_event, event_ids, failures, lock_tokens
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ..cassettes._support import SUBSCRIPTION, TOPIC, loopback
+from tests.doors.cassettes._support import SUBSCRIPTION, TOPIC, loopback
+
 from ._support import FLAVOURS, SYNC, Flavour, run, use_asyncio_mode
 
 ROUND_TRIP = """

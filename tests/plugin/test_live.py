@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ..cassettes._support import SUBSCRIPTION, TOPIC, loopback
+from tests.doors.cassettes._support import SUBSCRIPTION, TOPIC, loopback
+
 from ._support import run
 
 TESTS = """

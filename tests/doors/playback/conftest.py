@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from .._no_real_sleep import no_real_sleep  # noqa: F401 - an autouse fixture
+from tests._no_real_sleep import no_real_sleep  # noqa: F401 - an autouse fixture
+
 from ._driver import Clients
 
 

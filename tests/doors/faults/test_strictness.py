@@ -9,8 +9,7 @@ import hypothesis.internal.observability  # noqa: F401
 import pytest
 
 from pytest_eventgrid import EventGrid, faults
-
-from ..plugin._support import run, use_asyncio_mode
+from tests.plugin._support import run, use_asyncio_mode
 
 DOCS = "https://pytest-eventgrid.readthedocs.io/en/latest"
 

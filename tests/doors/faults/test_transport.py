@@ -16,8 +16,8 @@ from azure.core.exceptions import (
 )
 
 from pytest_eventgrid import EventGrid, faults
+from tests._clients import Consumer, Publisher, cloud_event, resolve
 
-from ..doors._support import Consumer, Publisher, cloud_event, resolve
 from ._support import NAMESPACE_OPERATIONS, FaultDoor, attempt, attempt_times
 
 pytestmark = pytest.mark.asyncio

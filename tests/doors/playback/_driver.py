@@ -32,8 +32,9 @@ from azure.eventgrid.aio import EventGridPublisherClient as AioPublisher
 from azure.eventgrid.models import ReleaseResult
 
 from pytest_eventgrid.recordings import Recording
+from tests import _paths
 
-RECORDINGS = Path(__file__).parent.parent / "fidelity" / "recordings"
+RECORDINGS = _paths.RECORDINGS
 FILES = sorted(RECORDINGS.glob("*/*.json"))
 KEY = AzureKeyCredential("fake")
 SETTLE = {

@@ -10,8 +10,7 @@ from typing import Any
 from azure.eventgrid.models import ReceiveDetails
 
 from pytest_eventgrid import EventGrid, JournalEntry, SubscriptionView, mock_eventgrid
-
-from ..doors._support import (
+from tests._clients import (
     Consumer,
     Door,
     Publisher,

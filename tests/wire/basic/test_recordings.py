@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from pytest_eventgrid import EventGrid
+from tests.fidelity._replay import RECORDINGS, Entry, load
 
-from ..fidelity._replay import RECORDINGS, Entry, load
 from ._support import KEY, BasicWire
 
 BASIC = [

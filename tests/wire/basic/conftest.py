@@ -10,8 +10,8 @@ import pytest_asyncio
 
 from pytest_eventgrid import EventGrid
 from pytest_eventgrid._broker._push import DeliveryAttempt
+from tests._no_real_sleep import no_real_sleep  # noqa: F401 - an autouse fixture
 
-from .._no_real_sleep import no_real_sleep  # noqa: F401 - an autouse fixture
 from ._support import KINDS, BasicDoor, BasicWire, Endpoint, destination
 
 

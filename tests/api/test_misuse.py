@@ -38,8 +38,9 @@ from pytest_eventgrid.recordings import (
     record,
     save_cassette,
 )
+from tests import _paths
 
-DOCS = Path(__file__).parent.parent / "docs"
+DOCS = _paths.DOCS
 NAMESPACE_URL = "https://orders.westus-1.eventgrid.azure.net"
 CASSETTE = "never-written/cassette.json"  # a refused call reads and writes no file
 
@@ -1139,7 +1140,7 @@ def test_the_docs_anchor_of_each_message_exists(row: Misuse) -> None:
     assert section in _anchors(page), f"{row.anchor}: no such heading in {page}"
 
 
-PACKAGE = Path(__file__).parent.parent / "pytest_eventgrid"
+PACKAGE = _paths.PACKAGE
 ANCHOR = re.compile(r"[a-z-]+(/[a-z-]+)*/#[\w-]+")
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from pytest_eventgrid import EventGrid, UsageError, chaos
 from pytest_eventgrid.chaos import DEFAULT_CHAOS
+from tests.plugin._support import run, use_asyncio_mode
 
-from ..plugin._support import run, use_asyncio_mode
 from ._support import (
     Consumer,
     Publisher,

@@ -11,8 +11,7 @@ from azure.eventgrid.aio import EventGridConsumerClient as AioEventGridConsumerC
 from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublisherClient
 
 from pytest_eventgrid import EventGrid
-
-from ..doors._support import Consumer, Door, Publisher, cloud_event, resolve
+from tests._clients import Consumer, Door, Publisher, cloud_event, resolve
 
 # The namespace operations, as `fail()` names them.
 NAMESPACE_OPERATIONS = ("publish", "receive", "acknowledge", "release", "reject", "renew_locks")

@@ -1,7 +1,7 @@
 import hypothesis  # noqa: F401  (imported once here, not again by every inner session)
 import pytest
 
-from ..plugin._support import use_asyncio_mode
+from tests.plugin._support import use_asyncio_mode
 
 
 @pytest.fixture

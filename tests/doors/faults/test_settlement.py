@@ -7,8 +7,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 
 from pytest_eventgrid import EventGrid, faults
-
-from ..doors._support import (
+from tests._clients import (
     Consumer,
     Publisher,
     cloud_event,

@@ -8,8 +8,7 @@ import json
 import pytest
 
 from pytest_eventgrid.plugin._seed import node_seed
-
-from ..plugin._support import run
+from tests.plugin._support import run
 
 VALUES = """
 import json

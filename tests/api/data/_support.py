@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..plugin._support import run
+from tests.plugin._support import run
 
 
 def failure_message(pytester: pytest.Pytester, *args: str) -> list[str]:

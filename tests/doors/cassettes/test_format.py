@@ -16,8 +16,9 @@ from pytest_eventgrid.recordings import (
     playback,
     save_cassette,
 )
+from tests import _paths
 
-RECORDINGS = Path(__file__).parent.parent / "fidelity" / "recordings"
+RECORDINGS = _paths.RECORDINGS
 FILES = sorted(RECORDINGS.glob("*/*.json"))
 
 

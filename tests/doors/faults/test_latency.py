@@ -10,8 +10,7 @@ import pytest
 from azure.core.messaging import CloudEvent
 
 from pytest_eventgrid import EventGrid, FaultedRequest, faults
-
-from ..doors._support import Consumer, Publisher, cloud_event, event_ids
+from tests._clients import Consumer, Publisher, cloud_event, event_ids
 
 pytestmark = pytest.mark.asyncio
 

@@ -19,8 +19,8 @@ from azure.core.exceptions import (
 )
 
 from pytest_eventgrid import EventGrid, faults
+from tests._clients import Consumer, Publisher, cloud_event
 
-from ..doors._support import Consumer, Publisher, cloud_event
 from ._support import NAMESPACE_OPERATIONS, attempt, attempt_times
 
 pytestmark = pytest.mark.asyncio

@@ -14,8 +14,8 @@ from azure.core.exceptions import (
 )
 
 from pytest_eventgrid import EventGrid, faults
+from tests._clients import Consumer, Publisher
 
-from ..doors._support import Consumer, Publisher
 from ._support import (
     NAMESPACE_OPERATIONS,
     PUBLISH_NOT_FOUND,

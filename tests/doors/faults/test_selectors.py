@@ -11,8 +11,8 @@ from azure.core.exceptions import HttpResponseError, ResourceExistsError
 from azure.core.messaging import CloudEvent
 
 from pytest_eventgrid import EventGrid, faults
+from tests._clients import Consumer, Publisher, cloud_event
 
-from ..doors._support import Consumer, Publisher, cloud_event
 from ._support import FaultDoor
 
 pytestmark = pytest.mark.asyncio

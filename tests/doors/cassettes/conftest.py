@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from .._no_real_sleep import no_real_sleep  # noqa: F401 - an autouse fixture
+from tests._no_real_sleep import no_real_sleep  # noqa: F401 - an autouse fixture
+
 from ._support import Loopback, loopback
 
 
@@ -13,9 +14,3 @@ def service() -> Iterator[Loopback]:
     """A fake Event Grid behind a real HTTP server on 127.0.0.1 (Azure, for recording)."""
     with loopback() as served:
         yield served
-
-
-@pytest.fixture(params=["sync", "async"])
-def flavour(request: pytest.FixtureRequest) -> str:
-    """Which azure-eventgrid clients a test drives: sync or `azure.eventgrid.aio`."""
-    return str(request.param)
