@@ -10,7 +10,7 @@ the median over a few runs. The difference is what requesting the fixture adds
 to a test.
 
 The second comparison is what the plugin costs a test that does not use it (its
-hooks and its autouse fixture, which every test of a suite runs): the 500 tests
+hooks, which every test of a suite runs): the 500 tests
 that request nothing, timed in runs with the plugin loaded and in runs with it
 blocked (`-p no:eventgrid`, the other tests deselected), the runs taking turns.
 

@@ -114,51 +114,42 @@ azure-core {core}. {verdict}
 
 ## Where the time goes
 
-Profiled on the code before issue 12's moves, to say what costs the time; the fixes
-were not made yet.
+**Start-up.** Loading the plugin imports pytest and the standard library only:
+`pytest_eventgrid.plugin` registers its options, marker and fixtures, and the library
+(azure-eventgrid, azure-core, faker, respx, httpx) is imported by a fixture or hook the
+first time a test uses it. `pytest_eventgrid/__init__.py` imports a public name from its
+module on first use (a module `__getattr__`). What the plugin adds to a run is a few
+milliseconds, with or without bytecode caching. The "not installed" figures are higher
+by what faker and respx, both dependencies, cost on their own: each registers a pytest
+plugin, which imports faker, respx and httpx in every pytest run whether
+pytest-eventgrid's plugin is loaded or not (about 110 ms). No change to the plugin's
+code can remove that; making faker and respx optional extras, or interception not
+depend on respx, can.
 
-**Start-up.** Importing `pytest_eventgrid.plugin` imports the whole package:
-`pytest_eventgrid/__init__.py` imports every view, door and factory, and with them
-azure-eventgrid and azure-core's pipeline (about 35 ms), faker (about 30 ms, for
-`factories.py` and `_system_events.py`), respx and httpx (about 40 ms, for
-`_doors/_intercept.py` and `_doors/_webhooks.py`), and the package's own modules (about
-60 ms). Installed from a wheel, pytest rewrites the asserts of every one of those
-modules, as it does for any plugin's package; with `PYTHONDONTWRITEBYTECODE=1` it may
-not cache the result, and pays that again on every run: the difference between the two
-start-up figures. Then faker and respx, both dependencies, register pytest plugins of
-their own, which import faker, respx and httpx in every pytest run whether the plugin
-is loaded or not: the difference between the two "added" figures, which no change to
-the plugin's code can remove (making faker and respx optional extras can). Importing
-only what a test uses (faker in the factories, respx and httpx when interception
-first starts, the library when the `eventgrid` fixture first runs) brings the rest
-within reach of the target.
+**Per test.** The marker is read once per test and only when the test has one; a
+marked test gets the `eventgrid` fixture added to its fixtures at collection, so no
+autouse fixture runs for every test. What the plugin costs a test that does not use it
+is within the noise. Most of what remains for a test that requests `eventgrid` is
+interception: `mock_eventgrid()` installs the patches on entry and removes them on exit,
+every test, and `_doors/_intercept.py` `_install()` starts a respx router, which patches
+httpx's transports with `unittest.mock` objects built with a spec (`python
+benchmarks/bench_pertest.py --profile`: about two thirds of the fixture's time).
+Installing the patches once per session, and switching per test which fake answers,
+removes most of it. Building the `EventGrid` itself costs about 45 µs.
 
-**Per test.** Two costs dominate. `mock_eventgrid()` starts interception on entry and
-stops it on exit, every test: `_doors/_intercept.py` `_install()` builds a respx router
-(respx builds `unittest.mock` objects with a spec, which inspects every attribute) and
-patches httpx, about 80% of the fixture's own time in the profile. Installing the
-patches once per session and switching per test removes most of it. And
-`plugin.py` `pytest_runtest_setup` checks the marker of every test, marked or not:
-`_markers.py` `_check_library_keys` builds a throwaway `EventGrid` (and calls
-`inspect.signature`) even when there is no marker, and the fixture checks the marker
-again, twice (`marker_settings`, `seed_for`). Skipping the check without a marker, and
-checking once per test, takes most of what the plugin costs a test that does not use
-it. Prototyped together, the two take the fixture to about 0.2 ms and the plugin's
-cost to an unmarked test to below 0.1 ms.
-
-**Publish.** On its own, outside the SDK's pipeline, the fake's transport adds about
-25 µs to a publish: parsing and validating the CloudEvent batch
-(`_wire/_namespaces.py` `_published_events`, `_wire/_cloudevents.py`
-`parse_structured`, `validate`), storing and fanning it out (`_broker/_namespace.py`
-`publish`, `_broker/_queue.py` `enqueue`, the journal), and turning the request into
-a wire request: `_doors/_azure.py` `to_wire` lowers the header names, and
-`_wire/_http.py` `WireRequest.lower_headers` lowers them again (3 µs of the 25).
-The frozen dataclasses built per request (`WireRequest`, `WireResponse`) cost about
-1 µs each. Inside the pipeline the gap is about twice that (45 to 55 µs of CPU
-time); the likeliest reason, not yet shown, is that the fake keeps every event it is
-given (the topic's history, the queue, the journal) and so touches more memory than a
-transport that keeps nothing. Reaching 1.15x means taking about 15 µs off the fake's
-side: the parse and validation, and the broker's publish, are where it is.
+**Publish.** On its own, outside the SDK's pipeline, the fake adds about 20 µs to a
+publish: turning the azure-core request into a wire request (`_doors/_azure.py`
+`to_wire`, 2 µs), parsing and validating the CloudEvent batch (`_wire/_namespaces.py`
+`parse_publish`, `_wire/_cloudevents.py` `parse_structured`, about 6 µs), storing it and
+fanning it out (`_broker/_namespace.py` `publish`, `_broker/_queue.py` `enqueue`, the
+journal, about 4 µs), and host resolution, routing, the `Date` header and the response.
+Inside the pipeline the same work costs about twice as much (45 µs of CPU time): with a
+null transport that also runs the fake's work and answers with the null's response,
+the ratio is the fake's, so the cost is the work itself, not the response or the
+waiting; and replacing the parse alone with a canned event brings the ratio to about
+1.15x. Reaching the target means taking most of the parse and validation off the
+publish path; trimming its steps one by one (header lowering, the extension check,
+the journal's listeners) does not move the ratio beyond the noise.
 """
 
 

@@ -1,5 +1,5 @@
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
@@ -55,3 +55,21 @@ async def publisher(door: Door) -> Publisher:
 @pytest_asyncio.fixture
 async def consumer(door: Door) -> Consumer:
     return await door.consumer()
+
+
+@pytest.fixture
+def unheld_interception() -> Iterator[None]:
+    """Interception as outside pytest, where the patches go with the last fake.
+
+    The plugin holds them for the whole session once a test used `eventgrid`; this
+    lifts that hold for one test and takes it back after.
+    """
+    from pytest_eventgrid._doors import _intercept
+
+    with _intercept._lock:
+        holds, _intercept._holds = _intercept._holds, 0
+    _intercept.hold_patches()
+    _intercept.release_patches()  # no hold left: the patches go if no fake is active
+    yield
+    with _intercept._lock:
+        _intercept._holds += holds

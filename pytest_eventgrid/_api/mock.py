@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, TypeVar, cast
 
 from .. import _errors
-from .._doors import activate, active_targets, deactivate
+from .._doors import activate, active_targets, deactivate, hold_patches, release_patches
 from .._doors._recorder import RECORD_MODES, Recorder
 from .._errors import one_of, usage_error
 from .eventgrid import EventGrid
@@ -208,7 +208,7 @@ class MockEventGrid:
         traceback: TracebackType | None,
     ) -> None:
         __tracebackhide__ = True
-        self._end(verify=exc_type is None, failure=(exc_type, exc_value, traceback))
+        self.__exit__(exc_type, exc_value, traceback)
 
     def __call__(self, function: F) -> F:
         if inspect.iscoroutinefunction(function):
@@ -260,3 +260,14 @@ def mock_eventgrid(
         cassette_options=cassette_options,
         **settings,
     )
+
+
+def hold_interception() -> None:
+    """Keep interception installed between fakes until `release_interception()`: a
+    test session pays for patching azure-core and httpx once, not per test."""
+    hold_patches()
+
+
+def release_interception() -> None:
+    """Release one `hold_interception()`; interception goes with the last fake."""
+    release_patches()

@@ -111,7 +111,7 @@ _lock = threading.Lock()
 _live: tuple[_Activation, ...] = ()
 _originals: dict[str, Callable[..., Any]] = {}
 _installed = False
-_held = False
+_holds = 0  # sessions that keep the patches installed between fakes
 _router: _EventGridRouter | None = None
 
 
@@ -181,7 +181,7 @@ def deactivate(target: InterceptTarget) -> None:
         ended = (mine or anywhere)[-1]
         _live = tuple(activation for activation in _live if activation is not ended)
         _context_stack.set(tuple(activation for activation in own if activation is not ended))
-        if _installed and not _held and not any(activation.intercepts for activation in _live):
+        if _installed and not _holds and not any(activation.intercepts for activation in _live):
             _uninstall()
 
 
@@ -190,18 +190,21 @@ def hold_patches() -> None:
 
     A pytest session holds them: it installs them once, with its first fake, and each
     test's fake only switches the target, which saves building the httpx router and
-    patching per test. With no fake active, every request passes through untouched."""
-    global _held
+    patching per test. With no fake active, every request passes through untouched.
+    Holds nest (an in-process pytester session inside another): each hold is
+    released once."""
+    global _holds
     with _lock:
-        _held = True
+        _holds += 1
 
 
 def release_patches() -> None:
-    """End `hold_patches()`: the patches go now if no intercepting fake is active."""
-    global _held
+    """Release one `hold_patches()`: with none left, the patches go now if no
+    intercepting fake is active."""
+    global _holds
     with _lock:
-        _held = False
-        if _installed and not any(activation.intercepts for activation in _live):
+        _holds = max(_holds - 1, 0)
+        if _installed and not _holds and not any(a.intercepts for a in _live):
             _uninstall()
 
 

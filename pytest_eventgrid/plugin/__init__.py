@@ -35,6 +35,7 @@ _USED: pytest.StashKey[EventGrid] = pytest.StashKey()
 _RECORDER: pytest.StashKey[Recorder] = pytest.StashKey()
 _REPORTED = pytest.StashKey[bool]()
 _CALL_FAILED = pytest.StashKey[bool]()
+_HOLDING = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -93,6 +94,14 @@ def pytest_configure(config: pytest.Config) -> None:
             category=pytest.PytestDeprecationWarning,
             module=r"pytest_asyncio\b",
         )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Release the interception this session held since its first fake."""
+    if config.stash.get(_HOLDING, False):
+        from .._api.mock import release_interception
+
+        release_interception()
 
 
 LOOP_SCOPE_NOTICE = r'The configuration option "asyncio_default_fixture_loop_scope" is unset'
@@ -175,8 +184,11 @@ def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
     __tracebackhide__ = True
     if live_namespace(request.config) is not None:
         pytest.skip(SKIP_REASON)
-    from .._api.mock import mock_eventgrid
+    from .._api.mock import hold_interception, mock_eventgrid
 
+    if not request.config.stash.get(_HOLDING, False):
+        hold_interception()  # once per session; each test's fake switches the target
+        request.config.stash[_HOLDING] = True
     mock = mock_eventgrid(**_library_settings(request))
     fake = request.node.stash[_USED] = mock.start()
     if mock.recorder is not None:

@@ -11,6 +11,9 @@ from azure.eventgrid.aio import EventGridPublisherClient as AioEventGridPublishe
 from pytest_eventgrid import EventGrid, mock_eventgrid
 from pytest_eventgrid._doors import is_installed, target_for
 
+# These tests see the patches come and go, as outside pytest.
+pytestmark = pytest.mark.usefixtures("unheld_interception")
+
 ENDPOINT = "https://app.westus-1.eventgrid.azure.net"
 EVENT = CloudEvent(source="/app", type="App.Started", data={}, id="e1")
 
@@ -94,4 +97,19 @@ def test_start_and_stop_by_hand_nest():
     assert target_for(ENDPOINT) is outer
     mock.stop()
     mock.stop()  # nothing left: a no-op
+    assert not is_installed()
+
+
+def test_a_held_interception_stays_between_fakes_and_goes_when_released() -> None:
+    from pytest_eventgrid._api.mock import hold_interception, release_interception
+    from pytest_eventgrid._doors import target_for
+
+    hold_interception()
+    try:
+        with mock_eventgrid():
+            pass
+        assert is_installed()
+        assert target_for("https://test-namespace.westus-1.eventgrid.azure.net/") is None
+    finally:
+        release_interception()
     assert not is_installed()

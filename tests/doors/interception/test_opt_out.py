@@ -19,6 +19,9 @@ from pytest_eventgrid._wire import WireResponse
 from . import _shop
 from ._helpers import assert_blocked, cloud_event_json, ids
 
+# These tests see the patches come and go, as outside pytest.
+pytestmark = pytest.mark.usefixtures("unheld_interception")
+
 ACCEPTED = WireResponse(200, {"Content-Type": "application/json"}, b"{}")
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_eventgrid import _doors
+
 from . import _shop
 
 SHARED = """
@@ -49,7 +51,8 @@ def timeline_sections(lines: list[str]) -> list[list[str]]:
     return sections
 
 
-def test_the_patches_are_undone_after_failing_tests(project):
+@pytest.mark.usefixtures("unheld_interception")
+def test_no_fake_outlives_a_failing_test(project):
     project.makepyfile(
         SHARED
         + """
@@ -75,9 +78,9 @@ async def test_fails_while_the_fake_is_active(eventgrid, shop):
     raise RuntimeError("the code under test broke")
 
 
-def test_the_patches_are_gone():
-    assert not _doors.is_installed()
-    assert all(now is before for now, before in zip(patched(), ORIGINALS))
+def test_no_fake_is_left_active():
+    assert _doors.active_targets() == []
+    assert _doors.target_for("https://test-namespace.westus-1.eventgrid.azure.net/") is None
 """
     )
 
@@ -96,7 +99,7 @@ def test_the_patches_are_gone():
 ISOLATION = (
     SHARED
     + """
-from pytest_eventgrid._doors import is_installed
+from pytest_eventgrid._doors import target_for
 
 
 @pytest.mark.asyncio
@@ -116,7 +119,7 @@ async def test_a_test_sees_only_its_own_events(eventgrid, shop, n):
 
 @pytest.mark.parametrize("n", range(3))
 def test_without_the_fixture_nothing_is_intercepted(n):
-    assert not is_installed()
+    assert target_for(ENDPOINT) is None
 """
 )
 
@@ -166,3 +169,28 @@ async def test_billing_takes_the_first_order_only(eventgrid, shop):
 
     result.assert_outcomes(failed=2)
     assert timeline_sections(result.stdout.lines) == [REPORT, REPORT]  # sync, then aio
+
+
+@pytest.mark.usefixtures("unheld_interception")
+def test_a_session_installs_the_patches_once_and_removes_them_at_its_end(project):
+    project.makepyfile(
+        SHARED
+        + """
+from pytest_eventgrid import _doors
+
+
+@pytest.mark.parametrize("n", range(2))
+def test_uses_the_fake(eventgrid, n):
+    assert _doors.is_installed()
+
+
+def test_between_fakes_the_patches_stay_but_nothing_is_served():
+    assert _doors.is_installed()
+    assert _doors.target_for(ENDPOINT) is None
+"""
+    )
+
+    result = project.runpytest("-p", "no:randomly")
+
+    result.assert_outcomes(passed=3)
+    assert not _doors.is_installed()

@@ -19,6 +19,9 @@ from pytest_eventgrid._doors import is_installed, target_for
 from . import _shop
 from ._helpers import ids
 
+# These tests see the patches come and go, as outside pytest.
+pytestmark = pytest.mark.usefixtures("unheld_interception")
+
 JOIN_TIMEOUT = 30  # only guards against a hang
 
 
