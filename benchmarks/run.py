@@ -129,13 +129,13 @@ depend on respx, can.
 **Per test.** The marker is read once per test and only when the test has one; a
 marked test gets the `eventgrid` fixture added to its fixtures at collection, so no
 autouse fixture runs for every test. What the plugin costs a test that does not use it
-is within the noise. Most of what remains for a test that requests `eventgrid` is
-interception: `mock_eventgrid()` installs the patches on entry and removes them on exit,
-every test, and `_doors/_intercept.py` `_install()` starts a respx router, which patches
-httpx's transports with `unittest.mock` objects built with a spec (`python
-benchmarks/bench_pertest.py --profile`: about two thirds of the fixture's time).
-Installing the patches once per session, and switching per test which fake answers,
-removes most of it. Building the `EventGrid` itself costs about 45 µs.
+is within the noise. Interception is installed once per session, with its first fake,
+and removed when the session ends (`hold_interception()`); each test's fake only switches
+which fake answers. Before that, `mock_eventgrid()` installed the patches on entry and
+removed them on exit, every test, and starting the respx router (which patches httpx's
+transports with `unittest.mock` objects built with a spec) was about two thirds of the
+fixture's time. What remains is building the `EventGrid` (about 45 µs) and the
+fixture's own bookkeeping (`python benchmarks/bench_pertest.py --profile`).
 
 **Publish.** On its own, outside the SDK's pipeline, the fake adds about 20 µs to a
 publish: turning the azure-core request into a wire request (`_doors/_azure.py`

@@ -146,7 +146,9 @@ class Namespace:
                 "publish",
                 self.name,
                 topic_name,
-                items=tuple([_event_item(event) for event in events]),
+                items=tuple(
+                    [JournalItem(str(event.get("id")), str(event.get("type"))) for event in events]
+                ),
                 events=tuple(events),
             )
         )

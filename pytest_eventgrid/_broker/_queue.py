@@ -167,15 +167,17 @@ class SubscriptionQueue:
     def enqueue(self, events: Iterable[Event], now: float) -> None:
         ttl = self.settings.time_to_live
         accepts = self.settings.filter.matches
-        added = False
+        ready, expiry, seq = self._ready, self._expiry, self._seq
+        added = 0
         for event in events:
             if not accepts(event):
                 continue
-            queued = QueuedEvent(event, next(self._seq), now, ttl)
-            self._make_available(queued)
-            heapq.heappush(self._expiry, (queued.expires_at, queued.seq, queued))
-            added = True
+            queued = QueuedEvent(event, next(seq), now, ttl)  # available at once
+            heapq.heappush(ready, (queued.seq, queued))
+            heapq.heappush(expiry, (queued.expires_at, queued.seq, queued))
+            added += 1
         if added:
+            self._ready_count += added
             self._notify()
 
     def _duplicate(self, original: QueuedEvent, now: float) -> None:

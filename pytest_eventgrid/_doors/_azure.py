@@ -24,12 +24,12 @@ AzureRequest = HttpRequest | LegacyHttpRequest
 
 
 def _body_bytes(content: Any) -> bytes:
+    if isinstance(content, str):
+        return content.encode("utf-8")
     if content is None:
         return b""
     if isinstance(content, bytes | bytearray | memoryview):
         return bytes(content)
-    if isinstance(content, str):
-        return content.encode("utf-8")
     if isinstance(content, dict):
         return urlencode(content).encode("ascii")
     read = getattr(content, "read", None)
@@ -49,12 +49,7 @@ def to_wire(request: AzureRequest) -> WireRequest:
         if isinstance(headers, CaseInsensitiveDict)
         else {name.lower(): value for name, value in headers.items()}
     )
-    return WireRequest(
-        method=request.method.upper(),
-        url=request.url,
-        headers=lowered,
-        body=_body_bytes(content),
-    )
+    return WireRequest.lowered(request.method.upper(), request.url, lowered, _body_bytes(content))
 
 
 def azure_error(failure: InjectedTransportError) -> Exception:

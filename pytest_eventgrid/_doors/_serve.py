@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from .._broker import Clock
-from .._wire import Delayed, Handler, InjectedTransportError, LongPoll, WireRequest, WireResponse
+from .._wire import (
+    Delayed,
+    Handler,
+    InjectedTransportError,
+    LongPoll,
+    WireRequest,
+    WireResponse,
+    WireResult,
+)
 from ._autojump import Wake, autojump_for, ready_callbacks, sleep_async, waker
 
 Step = TypeVar("Step")
@@ -79,8 +87,21 @@ def serving(
     """The sequence of one request: the handler's answer, after the waits it needs.
 
     An injected transport failure is raised as `translate(failure)`."""
+    return (yield from answering(_handled(handler, request, translate), clock, translate))
+
+
+def _handled(handler: Handler, request: WireRequest, translate: Translate) -> WireResult | Delayed:
     try:
-        result = handler.handle(request)
+        return handler.handle(request)
+    except InjectedTransportError as failure:
+        raise translate(failure) from None
+
+
+def answering(
+    result: WireResult | Delayed, clock: Clock, translate: Translate
+) -> Steps[WireResponse]:
+    """The rest of the sequence, once the handler has answered `result`."""
+    try:
         while isinstance(result, Delayed):
             yield Sleep(result.seconds)
             result = result.then()
@@ -214,7 +235,12 @@ async def serve_async(
 ) -> WireResponse:
     """Answer `request`, letting other tasks run while it waits on the virtual clock
     (async doors)."""
-    return await _run_async(serving(handler, clock, request, translate), clock)
+    result = _handled(handler, request, translate)
+    if isinstance(result, WireResponse):  # most answers wait for nothing but the transit
+        if ready_callbacks(asyncio.get_running_loop()):
+            await asyncio.sleep(0)  # a real transport yields while the bytes travel
+        return result
+    return await _run_async(answering(result, clock, translate), clock)
 
 
 def wait_sync(poll: LongPoll, clock: Clock) -> WireResponse:

@@ -7,7 +7,7 @@ import binascii
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote
 
@@ -19,6 +19,9 @@ REQUIRED = ("id", "source", "type", "specversion")
 CONTEXT_ATTRIBUTES = frozenset(
     {*REQUIRED, "datacontenttype", "dataschema", "subject", "time", "data", "data_base64"}
 )
+_NAMES = {name: name for name in CONTEXT_ATTRIBUTES}
+_OPTIONAL_STRINGS = ("subject", "datacontenttype", "dataschema")
+_ABSENT = object()
 MAX_EVENT_BYTES = 1_048_576
 MAX_REQUEST_BYTES = 1_048_576
 MAX_EVENTS_PER_REQUEST = 1_000
@@ -51,8 +54,7 @@ def normalize_time(value: str) -> str:
     The fraction is cut to 7 digits and loses its trailing zeros; a zero fraction
     disappears.
     """
-    canonical = _CANONICAL_TIME.fullmatch(value)
-    if canonical is not None and canonical[1] != "0000" and int(canonical[2]) <= 28:
+    if _is_canonical_time(value):
         return value
     match = _TIMESTAMP.fullmatch(value)
     if match is None:
@@ -68,6 +70,11 @@ def normalize_time(value: str) -> str:
     text = instant.replace(tzinfo=None).isoformat(timespec="seconds")
     digits = (fraction or "")[:7].rstrip("0")
     return f"{text}.{digits}Z" if digits else f"{text}Z"
+
+
+def _is_canonical_time(value: str) -> bool:
+    canonical = _CANONICAL_TIME.fullmatch(value)
+    return canonical is not None and canonical[1] != "0000" and int(canonical[2]) <= 28
 
 
 def _zone(offset: str) -> timezone:
@@ -90,26 +97,30 @@ def validate(candidate: object, *, size_checked: bool = False) -> Event:
     if not isinstance(candidate, dict):
         raise bad_request("Each CloudEvent must be a JSON object")
     for name in REQUIRED:
-        if name not in candidate or candidate[name] is None:
+        value = candidate.get(name)
+        if value is None:
             raise bad_request(f"`{name}` attribute is required")
-        value = candidate[name]
         if not isinstance(value, str) or not value:
             raise bad_request(f"`{name}` must be non-empty string")
     if candidate["specversion"] != "1.0":
         raise bad_request("`specversion` must be 1.0")
-    event: Event = dict(candidate)
-    if event.keys() - CONTEXT_ATTRIBUTES:
+    # The copy names the context attributes (and holds the specversion) with the
+    # module's own strings, so that stored events do not each keep copies of them.
+    event: Event = {_NAMES.get(name) or name: value for name, value in candidate.items()}
+    event["specversion"] = "1.0"
+    if not CONTEXT_ATTRIBUTES.issuperset(event):
         for name, value in event.items():
             if name not in CONTEXT_ATTRIBUTES:
                 _check_extension(name, value)
-    for name in ("subject", "datacontenttype", "dataschema"):
+    for name in _OPTIONAL_STRINGS:
         if name in event and not isinstance(event[name], str):
             raise bad_request(f"`{name}` must be a string")
-    if "time" in event:
-        time = event["time"]
+    time = event.get("time", _ABSENT)
+    if time is not _ABSENT:
         if not isinstance(time, str):
             raise _invalid_time()
-        event["time"] = normalize_time(time)
+        if not _is_canonical_time(time):
+            event["time"] = normalize_time(time)
     if "data" in event and "data_base64" in event:
         raise bad_request("`data` and `data_base64` cannot both be present")
     if "data_base64" in event:
@@ -158,7 +169,23 @@ _STRICT_JSON = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
 # A body deeper than this is refused (UNCONFIRMED: the default MaxDepth of .NET's JSON
 # readers, System.Text.Json and Json.NET alike).
 MAX_JSON_DEPTH = 64
+_scan: Callable[[str, int], tuple[object, int]] = _STRICT_JSON.scan_once  # type: ignore[attr-defined]
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _decode(text: str) -> object:
+    # A body that is one object or array, with no space around it (as the SDKs send
+    # it), needs no more than the scanner; anything else, or an error, takes the
+    # decoder's way with its messages.
+    if text[:1] in "[{" and text[-1:] in "]}":
+        try:
+            document, end = _scan(text, 0)
+        except StopIteration:
+            pass
+        else:
+            if end == len(text):
+                return document
+    return _STRICT_JSON.decode(text)
 
 
 def not_json(reason: object) -> ServiceError:
@@ -169,14 +196,14 @@ def parse_json(body: bytes) -> object:
     """A JSON document, strictly: `NaN`, `Infinity`, numbers beyond a double, lone
     surrogates and nesting deeper than `MAX_JSON_DEPTH` are not JSON."""
     try:
-        document = _STRICT_JSON.decode(body.decode("utf-8"))
+        document = _decode(body.decode("utf-8"))
     except RecursionError:
         raise not_json(f"it is nested more than {MAX_JSON_DEPTH} levels deep") from None
     except (UnicodeDecodeError, ValueError) as error:
         raise not_json(error) from error
     if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _too_deep(body):
         raise not_json(f"it is nested more than {MAX_JSON_DEPTH} levels deep")
-    if _SURROGATE_ESCAPE.search(body):
+    if b"\\u" in body and _SURROGATE_ESCAPE.search(body):
         # Only an escape can spell a surrogate: the UTF-8 decoder refuses them raw.
         surrogate = lone_surrogate(document)
         if surrogate is not None:
@@ -217,6 +244,8 @@ def sorted_keys(value: object) -> object:
     """`value` with the keys of every object in it sorted, as the service re-serialises
     a namespace event's `data` (REC). Callers bound the depth (`parse_json`)."""
     if isinstance(value, dict):
+        if _is_flat_and_sorted(value):
+            return value
         return {
             key: sorted_keys(value[key]) if isinstance(value[key], dict | list) else value[key]
             for key in sorted(value)
@@ -224,6 +253,15 @@ def sorted_keys(value: object) -> object:
     if isinstance(value, list):
         return [sorted_keys(item) if isinstance(item, dict | list) else item for item in value]
     return value
+
+
+def _is_flat_and_sorted(value: dict[str, object]) -> bool:
+    previous = ""
+    for key, item in value.items():
+        if key < previous or isinstance(item, dict | list):
+            return False
+        previous = key
+    return True
 
 
 def parse_structured(body: bytes, *, batch: bool) -> list[Event]:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar, overload
 from urllib.parse import parse_qs, unquote, urlsplit
 
 
@@ -26,6 +26,31 @@ def _split_url(url: str) -> tuple[str, str, dict[str, list[str]]]:
     )
 
 
+Kept = TypeVar("Kept")
+
+
+class _kept(Generic[Kept]):
+    """A property computed on its first read and kept beside the instance's fields,
+    where later reads find it without a call: `functools.cached_property` without its
+    lock (one request is read by one thread)."""
+
+    def __init__(self, compute: Callable[[WireRequest], Kept]) -> None:
+        self._compute = compute
+        self._name = compute.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type[WireRequest]) -> _kept[Kept]: ...
+
+    @overload
+    def __get__(self, instance: WireRequest, owner: type[WireRequest]) -> Kept: ...
+
+    def __get__(self, instance: WireRequest | None, owner: type[WireRequest]) -> Kept | _kept[Kept]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self._name] = self._compute(instance)
+        return value
+
+
 @dataclass(frozen=True)
 class WireRequest:
     """An HTTP request as bytes and text, free of any HTTP library."""
@@ -35,7 +60,7 @@ class WireRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
 
-    @property
+    @_kept
     def _parts(self) -> tuple[str, str, dict[str, list[str]]]:
         return _split_url(self.url)
 
@@ -51,15 +76,20 @@ class WireRequest:
     def query(self) -> dict[str, list[str]]:
         return self._parts[2]
 
-    @property
+    @_kept
     def lower_headers(self) -> dict[str, str]:
-        # Computed once, kept beside the fields (as `cached_property` would, without its
-        # lock: one request is read by one thread).
-        lowered: dict[str, str] | None = self.__dict__.get("_lower_headers")
-        if lowered is None:
-            lowered = {name.lower(): value for name, value in self.headers.items()}
-            self.__dict__["_lower_headers"] = lowered
-        return lowered
+        return {name.lower(): value for name, value in self.headers.items()}
+
+    @classmethod
+    def lowered(
+        cls, method: str, url: str, headers: dict[str, str], body: bytes = b""
+    ) -> WireRequest:
+        """A request whose header names are all lower-case already: `headers` serves
+        as `lower_headers` too (so the caller must not change it)."""
+        request = cls(method, url, headers, body)
+        request.__dict__["lower_headers"] = headers
+        request.__dict__["_parts"] = _split_url(url)
+        return request
 
     def header(self, name: str) -> str | None:
         return self.lower_headers.get(name.lower())

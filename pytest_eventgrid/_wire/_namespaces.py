@@ -132,7 +132,7 @@ def parse_publish(request: WireRequest) -> list[Event]:
 
 def _published_events(request: WireRequest) -> list[Event]:
     headers = request.lower_headers
-    media = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    media = _media_type(headers.get("content-type") or "")
     if media == "application/cloudevents-batch+json":
         return parse_structured(request.body, batch=True)
     if media == "application/cloudevents+json":
@@ -143,6 +143,11 @@ def _published_events(request: WireRequest) -> list[Event]:
         f"Content-Type '{media}' is not supported: send application/cloudevents+json, "
         "application/cloudevents-batch+json, or binary mode with ce-* headers"
     )
+
+
+@lru_cache(maxsize=64)
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
 
 
 def settlement_response(results: list[TokenResult], version: str) -> WireResponse:
