@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeGuard
 
 from .._errors import NOT_GIVEN, UsageError, one_of, usage_error
@@ -161,8 +162,20 @@ class EventFilter:
     advanced_filters: tuple[AdvancedFilter, ...] = field(default=())
     enable_advanced_filtering_on_arrays: bool = False
 
+    @cached_property
+    def accepts_everything(self) -> bool:
+        """Whether every event passes: no condition is set, so `matches()` may be skipped."""
+        return not (
+            self.included_event_types
+            or self.subject_begins_with
+            or self.subject_ends_with
+            or self.advanced_filters
+        )
+
     def matches(self, event: Mapping[str, Any], schema: str = "cloudevents") -> bool:
         """Whether `event` (as stored, in its schema) passes this filter."""
+        if self.accepts_everything:
+            return True
         type_key = "type" if schema == "cloudevents" else "eventType"
         if self.included_event_types:  # None or empty: every event type
             event_type = str(event.get(type_key, "")).lower()
@@ -175,10 +188,8 @@ class EventFilter:
                 subject, begins, ends = subject.lower(), begins.lower(), ends.lower()
             if not (subject.startswith(begins) and subject.endswith(ends)):
                 return False
-        return all(
-            rule.matches(event, schema, self.enable_advanced_filtering_on_arrays)
-            for rule in self.advanced_filters
-        )
+        on_arrays = self.enable_advanced_filtering_on_arrays
+        return all(rule.matches(event, schema, on_arrays) for rule in self.advanced_filters)
 
 
 # The settings of a filter: each name as the service spells it, then its snake_case.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 
@@ -37,6 +37,38 @@ class JournalEntry:
 
 
 JournalListener = Callable[[JournalEntry], None]
+# Sets one field of a frozen dataclass, as its own `__init__` does.
+_set_field = object.__setattr__
+
+
+def publish_entry(
+    time: float, namespace: str, topic: str, events: Sequence[dict[str, object]]
+) -> JournalEntry:
+    """The entry of a publish of `events` to `topic`, with one item per event.
+
+    Built field by field, as the frozen dataclasses' `__init__` would build them, but
+    without their calls: a publish is the request the fake answers most.
+    """
+    items: list[JournalItem] = []
+    for event in events:
+        item = object.__new__(JournalItem)
+        _set_field(item, "event_id", str(event.get("id")))
+        _set_field(item, "event_type", str(event.get("type")))
+        _set_field(item, "lock_token", None)
+        _set_field(item, "delivery_count", None)
+        _set_field(item, "outcome", "ok")
+        items.append(item)
+    entry = object.__new__(JournalEntry)
+    _set_field(entry, "time", time)
+    _set_field(entry, "operation", "publish")
+    _set_field(entry, "namespace", namespace)
+    _set_field(entry, "topic", topic)
+    _set_field(entry, "subscription", None)
+    _set_field(entry, "items", tuple(items))
+    _set_field(entry, "status", 200)
+    _set_field(entry, "detail", "")
+    _set_field(entry, "events", tuple(events))
+    return entry
 
 
 class Journal:

@@ -12,7 +12,7 @@ from ._basic import BasicTopic
 from ._chaos import ChaosSettings
 from ._clock import Clock
 from ._ids import IdGenerator
-from ._journal import Journal, JournalEntry, JournalItem
+from ._journal import Journal, JournalEntry, JournalItem, publish_entry
 from ._queue import Delivery, Event, Snapshot, SubscriptionQueue, TokenResult
 from ._settings import SubscriptionSettings
 
@@ -135,23 +135,15 @@ class Namespace:
     # -- operations (callers hold the broker lock) -------------------------------------
 
     def publish(self, topic_name: str, events: Sequence[Event]) -> None:
-        now = self._broker.clock.now()
-        topic = self.topic(topic_name, create=self.auto_create)
+        broker = self._broker
+        now = broker.clock.now()
+        topic = self.topics.get(topic_name)
+        if topic is None:
+            topic = self.topic(topic_name, create=self.auto_create)
         topic.published.extend(events)
         for queue in topic.subscriptions.values():
             queue.enqueue(events, now)
-        self._broker.journal.record(
-            JournalEntry(
-                now,
-                "publish",
-                self.name,
-                topic_name,
-                items=tuple(
-                    [JournalItem(str(event.get("id")), str(event.get("type"))) for event in events]
-                ),
-                events=tuple(events),
-            )
-        )
+        broker.journal.record(publish_entry(now, self.name, topic_name, events))
 
     def receive(self, topic: str, subscription: str, max_events: int) -> list[Delivery]:
         now = self._broker.clock.now()
@@ -279,6 +271,12 @@ class Broker:
                 or host in self.namespaces
                 or host in self.basic_topics
             )
+
+    def held(self, host: str) -> Namespace | BasicTopic | None:
+        """The namespace or Basic topic the broker holds for `host` (never both), if any."""
+        with self.lock:
+            found = self.namespaces.get(host)
+            return self.basic_topics.get(host) if found is None else found
 
     def namespace(self, name: str, **settings: object) -> Namespace:
         """The namespace `name`, created on first use with the broker's policy (or

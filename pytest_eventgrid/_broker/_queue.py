@@ -166,19 +166,22 @@ class SubscriptionQueue:
 
     def enqueue(self, events: Iterable[Event], now: float) -> None:
         ttl = self.settings.time_to_live
-        accepts = self.settings.filter.matches
-        ready, expiry, seq = self._ready, self._expiry, self._seq
+        event_filter = self.settings.filter
+        accepts = None if event_filter.accepts_everything else event_filter.matches
+        ready, expiry, seq, push = self._ready, self._expiry, self._seq, heapq.heappush
         added = 0
         for event in events:
-            if not accepts(event):
+            if accepts is not None and not accepts(event):
                 continue
-            queued = QueuedEvent(event, next(seq), now, ttl)  # available at once
-            heapq.heappush(ready, (queued.seq, queued))
-            heapq.heappush(expiry, (queued.expires_at, queued.seq, queued))
+            number = next(seq)
+            queued = QueuedEvent(event, number, now, ttl)  # available at once
+            push(ready, (number, queued))
+            push(expiry, (queued.expires_at, number, queued))
             added += 1
         if added:
             self._ready_count += added
-            self._notify()
+            if self._listeners:
+                self._notify()
 
     def _duplicate(self, original: QueuedEvent, now: float) -> None:
         """Deliver an acknowledged event once more, as a new copy (at-least-once)."""

@@ -68,7 +68,8 @@ def _route(method: str, path: str) -> Route | None:
 
 
 def check_api_version(request: WireRequest, route: Route) -> str:
-    version = request.query_value("api-version")
+    versions = request.query.get("api-version")
+    version = versions[-1] if versions else None  # as `request.query_value()`
     if version is None:
         raise bad_request("The api-version query parameter is required")
     if version not in API_VERSIONS:
@@ -192,10 +193,13 @@ class NamespaceApi:
         return self._settle(request, route, version)
 
     def _publish(self, request: WireRequest, route: Route) -> WireResponse:
-        self._check_known(route)
+        if not self.namespace.auto_create:
+            self._check_known(route)
         events = parse_publish(request)
-        with self.broker.lock:
-            self._adopt().publish(route.topic, events)
+        broker = self.broker
+        with broker.lock:
+            self.namespace = namespace = broker.adopt_namespace(self.namespace)  # _adopt()
+            namespace.publish(route.topic, events)
         return WireResponse(200, {"Content-Type": "application/json", "Content-Length": "2"}, b"{}")
 
     def _receive(self, request: WireRequest, route: Route) -> WireResult:

@@ -32,20 +32,26 @@ class EventGridService:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
         self._date = (-1, "")  # the Date header of the last virtual second answered
+        self._apis: dict[str, NamespaceApi] = {}  # by host, for namespaces the broker holds
 
     def handle(self, request: WireRequest) -> WireResult:
         route = match_route(request)
         # A Basic host answers every request as a Basic host, namespace paths too. The
         # broker resolves hosts without creating anything: what a request creates, the
         # broker adopts only once the request is served.
-        topic = self.broker.basic_topic_for(request.host, create=_is_basic_publish(request))
-        if topic is not None:
-            return self._basic(request, topic)
-        namespace = self.broker.namespace_for(request.host, create=False)
-        if namespace is None:
-            return self._error(not_found(not_served_message(request, ())), request, route, None)
+        held = self.broker.held(request.host)
+        if isinstance(held, BasicTopic):
+            return self._basic(request, held)
+        if held is None:
+            topic = self.broker.basic_topic_for(request.host, create=_is_basic_publish(request))
+            if topic is not None:
+                return self._basic(request, topic)
+            held = self.broker.namespace_for(request.host, create=False)
+            if held is None:
+                return self._error(not_found(not_served_message(request, ())), request, route, None)
+        namespace = held
         try:
-            if not namespace_key_accepted(request, namespace.key):
+            if namespace.key is not None and not namespace_key_accepted(request, namespace.key):
                 raise ServiceError(
                     401,
                     "Unauthorized",
@@ -53,23 +59,35 @@ class EventGridService:
                 )
             if route is None:
                 raise not_found(not_served_message(request, NAMESPACE_ROUTES))
-            return self._dated(NamespaceApi(namespace).handle(request, route))
+            api = self._apis.get(namespace.name)
+            if api is None or api.namespace is not namespace:
+                api = self._api(namespace)
+            result = api.handle(request, route)
         except ServiceError as error:
             return self._error(error, request, route, namespace)
+        if isinstance(result, WireResponse):
+            return self._stamp(result)
+        return self._dated(result)
 
-    def _dated(self, result: WireResult) -> WireResult:
+    def _api(self, namespace: Namespace) -> NamespaceApi:
+        """A new API for `namespace`, kept for the next requests while the broker holds
+        the namespace."""
+        api = NamespaceApi(namespace)
+        if self.broker.held(namespace.name) is namespace:
+            self._apis[namespace.name] = api
+        return api
+
+    def _dated(self, result: LongPoll) -> LongPoll:
         """Stamp the `Date` header, on the virtual clock, when the answer is sent."""
-        if isinstance(result, LongPoll):
-            poll, timeout = result.poll, result.timeout
+        poll, timeout = result.poll, result.timeout
 
-            def dated_poll() -> WireResponse | None:
-                response = poll()
-                return None if response is None else self._stamp(response)
+        def dated_poll() -> WireResponse | None:
+            response = poll()
+            return None if response is None else self._stamp(response)
 
-            result.poll = dated_poll
-            result.timeout = lambda: self._stamp(timeout())
-            return result
-        return self._stamp(result)
+        result.poll = dated_poll
+        result.timeout = lambda: self._stamp(timeout())
+        return result
 
     def _stamp(self, response: WireResponse) -> WireResponse:
         second = int(self.broker.clock.now())
