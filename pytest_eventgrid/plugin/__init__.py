@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import pytest_asyncio
 
-from .._errors import usage_error
+from .._errors import UsageError, usage_error
 from ._cassettes import cassette_options, cassette_path, record_mode
 from ._live import SETTINGS, SKIP_REASON, cassette_namespace, live_namespace
-from ._marker import MARKER, MARKER_SIGNATURE, item_settings
+from ._marker import MARKER, MARKER_SIGNATURE, in_marker, item_settings
 from ._seed import SEED, seed_for
 
 if TYPE_CHECKING:
@@ -190,7 +190,10 @@ def eventgrid(request: pytest.FixtureRequest) -> Iterator[EventGrid]:
         hold_interception()  # once per session; each test's fake switches the target
         request.config.stash[_HOLDING] = True
     mock = mock_eventgrid(**_library_settings(request))
-    fake = request.node.stash[_USED] = mock.start()
+    try:
+        fake = request.node.stash[_USED] = mock.start()
+    except UsageError as error:  # the library's check of the marker's settings
+        raise in_marker(error) from None
     if mock.recorder is not None:
         request.node.stash[_RECORDER] = mock.recorder
     yield fake

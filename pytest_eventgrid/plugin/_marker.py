@@ -6,8 +6,6 @@ loads the plugin.
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -92,8 +90,9 @@ def marker_settings(markers: Iterable[pytest.Mark]) -> dict[str, Any]:
 
 
 def check_marker_values(settings: Mapping[str, Any]) -> None:
-    """Check the merged settings as `EventGrid(**settings)` and the cassette do, and say
-    that the marker holds the mistake."""
+    """Check the settings that only the plugin reads (the cassette, the record mode, the
+    seed, `intercept`), and say that the marker holds the mistake. The library checks the
+    rest when the `eventgrid` fixture builds the fake (`in_marker()`)."""
     __tracebackhide__ = True
     from .._api.mock import checked_intercept
 
@@ -101,9 +100,13 @@ def check_marker_values(settings: Mapping[str, Any]) -> None:
         _check_cassette_keys(settings)
         if "intercept" in settings:
             checked_intercept(settings["intercept"])
-        _check_library_keys(settings)
     except UsageError as error:
-        raise in_context(f"@pytest.mark.{MARKER}(...)", error) from None
+        raise in_marker(error) from None
+
+
+def in_marker(error: UsageError) -> UsageError:
+    """`error`, said to be found in the marker's settings."""
+    return in_context(f"@pytest.mark.{MARKER}(...)", error)
 
 
 def _check_cassette_keys(settings: Mapping[str, Any]) -> None:
@@ -125,24 +128,3 @@ def _check_cassette_keys(settings: Mapping[str, Any]) -> None:
     seed = settings.get("seed")
     if seed is not None:
         _errors.seed("seed", seed, "guide/factories/#seeding")
-
-
-def _check_library_keys(settings: Mapping[str, Any]) -> None:
-    """Build a throwaway `EventGrid` from the settings: the library's own checks apply."""
-    from .._api.eventgrid import EventGrid
-
-    accepted = _eventgrid_parameters()
-    EventGrid(
-        **{
-            key: value
-            for key, value in settings.items()
-            if key in accepted and not (key == "seed" and value is None)
-        }
-    )
-
-
-@functools.cache
-def _eventgrid_parameters() -> frozenset[str]:
-    from .._api.eventgrid import EventGrid
-
-    return frozenset(inspect.signature(EventGrid).parameters)
