@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._api.basic_views import BasicTopicView, DomainTopicView, PushSubscriptionView
     from ._api.calls import Call, CallList, SubscriptionEvent
+    from ._api.emulator import EventGridServer, serve
     from ._api.eventgrid import EventGrid
     from ._api.mock import MockEventGrid, mock_eventgrid
     from ._api.views import NamespaceView, SubscriptionView, TopicView
@@ -37,6 +38,7 @@ _HOMES = {
     "DomainTopicView": "._api.basic_views",
     "EventGrid": "._api.eventgrid",
     "EventGridEventFactory": ".factories",
+    "EventGridServer": "._api.emulator",
     "EventGridTransport": "._doors",
     "Fault": "._wire._faults",
     "FaultedRequest": "._wire._faults",
@@ -53,6 +55,7 @@ _HOMES = {
     "Webhook": "._doors._webhooks",
     "WebhookValidationError": "._wire",
     "mock_eventgrid": "._api.mock",
+    "serve": "._api.emulator",
 }
 
 __all__ = [
@@ -68,6 +71,7 @@ __all__ = [
     "DomainTopicView",
     "EventGrid",
     "EventGridEventFactory",
+    "EventGridServer",
     "EventGridTransport",
     "Fault",
     "FaultedRequest",
@@ -84,6 +88,7 @@ __all__ = [
     "Webhook",
     "WebhookValidationError",
     "mock_eventgrid",
+    "serve",
 ]
 
 

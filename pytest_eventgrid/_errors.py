@@ -119,6 +119,13 @@ def seconds(what: str, value: object, anchor: str, *, timedeltas: bool = True) -
     return duration
 
 
+def positive_number(what: str, value: object, anchor: str) -> float:
+    """A finite number above 0."""
+    if not is_number(value) or not math.isfinite(value) or value <= 0:  # type: ignore[arg-type, operator]
+        raise usage_error(what, value, "a finite number above 0", anchor)
+    return float(value)  # type: ignore[arg-type]
+
+
 def instant(what: str, value: object, anchor: str) -> float:
     """A finite number (of seconds on the virtual clock)."""
     if not is_number(value) or not math.isfinite(value):  # type: ignore[arg-type]

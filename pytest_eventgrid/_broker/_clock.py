@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -17,7 +18,8 @@ class Clock:
 
     Time moves only when `advance()` or `advance_to()` is called: by a test, by the
     SDK's retry backoff through the doors, or by the autojump of a receive long-poll
-    when nothing else can happen first.
+    when nothing else can happen first. After `flow()`, it also passes by itself, as
+    real time does (the emulator's default).
 
     Attributes:
         autojump: Whether waiting receives may move the clock forward on their own.
@@ -31,6 +33,10 @@ class Clock:
         default = datetime.now(timezone.utc).replace(microsecond=0)
         self._start = (start or default).astimezone(timezone.utc)
         self._now = 0.0
+        # While time flows: virtual seconds per real second, and the (virtual, real)
+        # instants it is counted from, replaced together so that readers never mix them.
+        self._flow = 0.0
+        self._anchor = (0.0, 0.0)
         self._lock = threading.Lock()
         self._listeners: list[AdvanceListener] = []
         self.autojump = _errors.flag("autojump", autojump, CLOCK_DOCS)
@@ -42,7 +48,32 @@ class Clock:
 
     def now(self) -> float:
         """Seconds elapsed on the virtual clock."""
-        return self._now
+        if not self._flow:
+            return self._now
+        virtual, real = self._anchor
+        return virtual + (time.monotonic() - real) * self._flow
+
+    @property
+    def flowing(self) -> bool:
+        """Whether time passes by itself (see `flow()`)."""
+        return bool(self._flow)
+
+    def flow(self, scale: float = 1.0) -> None:
+        """Let time pass by itself from now on, `scale` virtual seconds per real second
+        (1: real time; 60: a minute a second). `advance()` still moves it at once, and
+        the clock no longer autojumps."""
+        scale = _errors.positive_number("clock.flow(scale)", scale, CLOCK_DOCS)
+        with self._lock:
+            self._anchor = (self.now(), time.monotonic())
+            self._flow = scale
+            self.autojump = False
+
+    def real_seconds_until(self, instant: float) -> float | None:
+        """The real seconds until the clock reaches `instant` by itself: None unless it
+        flows (a virtual clock waits for `advance()`)."""
+        if not self._flow:
+            return None
+        return max(0.0, (instant - self.now()) / self._flow)
 
     def utcnow(self) -> datetime:
         """The virtual instant as an aware UTC `datetime`."""
@@ -65,11 +96,15 @@ class Clock:
 
     def _move(self, to: Callable[[float], float]) -> float:
         with self._lock:
-            target = to(self._now)
-            moved = target > self._now
+            now = self.now()
+            target = to(now)
+            moved = target > now
             if moved:
-                self._now = target
-            now = self._now
+                now = target
+                if self._flow:
+                    self._anchor = (target, time.monotonic())
+                else:
+                    self._now = target
             listeners = list(self._listeners) if moved else []
         for listener in listeners:
             listener()
@@ -87,4 +122,5 @@ class Clock:
                 self._listeners.remove(listener)
 
     def __repr__(self) -> str:
-        return f"<Clock t={self._now:.3f}s autojump={self.autojump}>"
+        flow = f" flow={self._flow:g}x" if self._flow else ""
+        return f"<Clock t={self.now():.3f}s autojump={self.autojump}{flow}>"

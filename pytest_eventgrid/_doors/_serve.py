@@ -3,11 +3,13 @@
 `serving()` is a sans-IO generator, as the wire's push deliveries are: it asks the
 handler for the answer and yields each wait the answer needs (a fault's latency, a
 long-poll's wait for events, the answer's way back); `waiting_until()` does the same
-for `EventGrid.until()`. Two thin drivers run them:
+for `EventGrid.until()`. Three thin drivers run them:
 
 - `serve()`, for sync doors: the clock jumps at once;
 - `serve_async()` and `wait_until()`, for async doors: the waits go through the event
-  loop's autojump coordinator (`_autojump`), so other tasks act first.
+  loop's autojump coordinator (`_autojump`), so other tasks act first;
+- `serve_realtime()`, for the HTTP server: waits take real time (or last until the
+  virtual clock is advanced), and end early when the server stops or the client goes.
 
 An injected transport failure leaves the core as the door's own error, made by the
 one function each door passes in (`azure_error`, `httpx_error`).
@@ -58,7 +60,9 @@ class Listen:
 @dataclass(frozen=True)
 class Park:
     """Wait for a change since the last `Listen`, or until the clock reaches `until`
-    (with `autojump=False`, for a change only, at most `timeout` real seconds)."""
+    (with `autojump=False`, for a change only, at most `timeout` real seconds).
+
+    A driver answers True when the wait must end now, unfinished (the server stops)."""
 
     until: float
     timeout: float | None = None
@@ -71,7 +75,7 @@ class Transit:
 
 TRANSIT = Transit()
 Wait = Sleep | Listen | Park | Transit
-Steps = Generator[Wait, None, Result]
+Steps = Generator[Wait, bool | None, Result]
 
 
 def _unchanged(failure: InjectedTransportError) -> Exception:
@@ -82,12 +86,19 @@ def _unchanged(failure: InjectedTransportError) -> Exception:
 
 
 def serving(
-    handler: Handler, clock: Clock, request: WireRequest, translate: Translate
+    handler: Handler,
+    clock: Clock,
+    request: WireRequest,
+    translate: Translate,
+    *,
+    waits: bool | None = None,
 ) -> Steps[WireResponse]:
     """The sequence of one request: the handler's answer, after the waits it needs.
 
-    An injected transport failure is raised as `translate(failure)`."""
-    return (yield from answering(_handled(handler, request, translate), clock, translate))
+    An injected transport failure is raised as `translate(failure)`. A receive waits
+    for events if `waits` (by default, if the clock autojumps)."""
+    result = _handled(handler, request, translate)
+    return (yield from answering(result, clock, translate, waits=waits))
 
 
 def _handled(handler: Handler, request: WireRequest, translate: Translate) -> WireResult | Delayed:
@@ -98,7 +109,11 @@ def _handled(handler: Handler, request: WireRequest, translate: Translate) -> Wi
 
 
 def answering(
-    result: WireResult | Delayed, clock: Clock, translate: Translate
+    result: WireResult | Delayed,
+    clock: Clock,
+    translate: Translate,
+    *,
+    waits: bool | None = None,
 ) -> Steps[WireResponse]:
     """The rest of the sequence, once the handler has answered `result`."""
     try:
@@ -106,16 +121,17 @@ def answering(
             yield Sleep(result.seconds)
             result = result.then()
         if isinstance(result, LongPoll):
-            return (yield from long_poll(result, clock))
+            return (yield from long_poll(result, clock, waits=waits))
     except InjectedTransportError as failure:
         raise translate(failure) from None
     yield TRANSIT
     return result
 
 
-def long_poll(poll: LongPoll, clock: Clock) -> Steps[WireResponse]:
+def long_poll(poll: LongPoll, clock: Clock, *, waits: bool | None = None) -> Steps[WireResponse]:
     """A receive that waits: look again after every change until events come or the
-    wait is over (at once, with `autojump=False`)."""
+    wait is over (at once, unless `waits` or, by default, the clock autojumps)."""
+    waits = clock.autojump if waits is None else waits
     while True:
         # Listening starts before the look, so an event published meanwhile (from
         # another thread) wakes the park that follows.
@@ -123,9 +139,10 @@ def long_poll(poll: LongPoll, clock: Clock) -> Steps[WireResponse]:
         response = poll.poll()
         if response is not None:
             return response
-        if not clock.autojump or clock.now() >= poll.deadline:
+        if not waits or clock.now() >= poll.deadline:
             return poll.timeout()
-        yield Park(poll.wake_at())
+        if (yield Park(poll.wake_at())):
+            return poll.timeout()
 
 
 def waiting_until(
@@ -267,5 +284,84 @@ async def _run_async(steps: Steps[Result], clock: Clock) -> Result:
     waits = _AsyncWaits(clock)
     try:
         return await drive_async(steps, waits)
+    finally:
+        waits.stop()
+
+
+class _RealtimeWaits:
+    """The HTTP server's waits, on its event loop. Time passes by itself (at the clock's
+    flow), or, on a virtual clock, a wait lasts until `advance()` moves the clock past
+    it, for at most as many real seconds as it is long (a guard, so that nothing hangs).
+    Every wait ends early once `ended` is done: the server stops, or the client left."""
+
+    __slots__ = ("_clock", "_ended", "_heard", "_listening")
+
+    def __init__(self, clock: Clock, ended: asyncio.Future[None]) -> None:
+        self._clock = clock
+        self._ended = ended
+        self._heard: asyncio.Future[None] | None = None
+        self._listening: tuple[Listen, Wake] | None = None
+
+    async def __call__(self, step: Wait) -> bool | None:
+        if isinstance(step, Sleep):
+            await self._sleep(step.seconds)
+        elif isinstance(step, Listen):
+            self.stop()
+            loop = asyncio.get_running_loop()
+            self._heard = heard = loop.create_future()
+            wake = waker(loop, heard)
+            step.add(wake)
+            self._clock.add_listener(wake)  # an advance may make events available
+            self._listening = (step, wake)
+        elif isinstance(step, Park):
+            heard = self._heard or asyncio.get_running_loop().create_future()
+            return await self._until(step.until, heard)
+        return None
+
+    async def _sleep(self, seconds: float) -> None:
+        clock = self._clock
+        target = clock.now() + seconds
+        while clock.now() < target:
+            loop = asyncio.get_running_loop()
+            advanced = loop.create_future()
+            wake = waker(loop, advanced)
+            clock.add_listener(wake)
+            try:
+                if await self._until(target, advanced):
+                    return
+            finally:
+                clock.remove_listener(wake)
+
+    async def _until(self, instant: float, heard: asyncio.Future[None]) -> bool:
+        """Wait for `heard`, or until the clock reaches `instant`: True if the wait must
+        end unfinished (`ended`, or a virtual clock that was not advanced in time)."""
+        real = self._clock.real_seconds_until(instant)
+        guard = real if real is not None else max(0.0, instant - self._clock.now())
+        done, _ = await asyncio.wait(
+            (self._ended, heard), timeout=guard, return_when=asyncio.FIRST_COMPLETED
+        )
+        return self._ended.done() or (real is None and not done)
+
+    def stop(self) -> None:
+        """Stop listening for changes."""
+        if self._listening is not None:
+            listen, wake = self._listening
+            listen.remove(wake)
+            self._clock.remove_listener(wake)
+            self._listening = None
+
+
+async def serve_realtime(
+    handler: Handler,
+    clock: Clock,
+    request: WireRequest,
+    ended: asyncio.Future[None],
+    translate: Translate = _unchanged,
+) -> WireResponse:
+    """Answer `request` in real time (the HTTP server): a receive waits for events until
+    its deadline, or until `ended` is done, when it is answered as if the wait were over."""
+    waits = _RealtimeWaits(clock, ended)
+    try:
+        return await drive_async(serving(handler, clock, request, translate, waits=True), waits)
     finally:
         waits.stop()

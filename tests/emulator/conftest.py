@@ -1,0 +1,23 @@
+"""Servers for the emulator's tests: real HTTP on loopback, real clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from pytest_eventgrid import EventGridServer, serve
+
+
+@pytest.fixture
+def server() -> Iterator[EventGridServer]:
+    """A server on a free loopback port, its clock in real time."""
+    with serve(topic="orders", subscription="billing") as running:
+        yield running
+
+
+@pytest.fixture
+def virtual_server() -> Iterator[EventGridServer]:
+    """A server whose clock stands still until it is advanced."""
+    with serve(topic="orders", subscription="billing", clock="virtual") as running:
+        yield running
