@@ -167,6 +167,13 @@ class _Subscribable:
             self._deliveries.validate_now(self._topic, subscription)
         return PushSubscriptionView(self._broker, subscription)
 
+    @property
+    def subscriptions(self) -> list[PushSubscriptionView]:
+        """Every webhook subscription, in the order they were made."""
+        with self._broker.lock:
+            found = list(self._topic.subscription_home(self._domain_topic).values())
+        return [PushSubscriptionView(self._broker, subscription) for subscription in found]
+
     def subscription(self, name: str) -> PushSubscriptionView:
         """The webhook subscription `name`."""
         name_check("subscription(name)", name, "guide/webhooks/#the-subscription-view")
@@ -227,6 +234,15 @@ class BasicTopicView(_Subscribable, PublishedAssertions):
         with self._broker.lock:
             self._topic.domain_topics.setdefault(name, {})
         return DomainTopicView(self._broker, self._topic, self._deliveries, name)
+
+    @property
+    def topics(self) -> list[DomainTopicView]:
+        """Every topic of a domain so far (empty for a custom topic or partner namespace)."""
+        with self._broker.lock:
+            names = list(self._topic.domain_topics)
+        return [
+            DomainTopicView(self._broker, self._topic, self._deliveries, name) for name in names
+        ]
 
     def __repr__(self) -> str:
         return f"<BasicTopicView {self.kind} {self.host}>"

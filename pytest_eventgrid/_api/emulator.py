@@ -22,11 +22,14 @@ from .. import _errors
 from .._broker import Clock
 from .._doors._asgi import AsgiDoor
 from .._doors._server import ServerThread
+from .._doors._webhooks import RealtimePush
 from .._errors import one_of, usage_error
 from .._wire import Handler, WireRequest
 from .._wire._emulated import BASIC_PREFIX, NAMESPACES_PREFIX, emulated_request
+from .._wire._hosts import endpoint_host
 from .eventgrid import EventGrid
 from .topology import DEFAULT_KEY
+from .views import NamespaceView
 
 EMULATOR_DOCS = "guide/emulator/"
 CLOCKS = ("real", "virtual")
@@ -51,12 +54,41 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# The marker's keys that configure a server's fake: the config file's schema.
+SERVER_KEYS = (
+    "auto_create",
+    "basic_topics",
+    "chaos",
+    "dead_letter",
+    "faults",
+    "key",
+    "lock_duration",
+    "max_delivery_count",
+    "namespace",
+    "region",
+    "seed",
+    "subscription",
+    "time_to_live",
+    "topic",
+    "topics",
+)
+
+
 def checked_server_settings(settings: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """The settings of a server's `EventGrid`, refusing the keys that are not for it."""
+    """The settings of a server's `EventGrid`, refusing the keys that are not for it
+    (with the reason) and unknown keys (with the known ones)."""
     for key in settings:
         if key in NOT_FOR_SERVER:
             raise usage_error(
                 f"{where}: {key}", settings[key], f"no {key} ({NOT_FOR_SERVER[key]})", EMULATOR_DOCS
+            )
+        if key not in SERVER_KEYS:
+            raise usage_error(
+                f"{where}: unknown key",
+                key,
+                f"a key of @pytest.mark.eventgrid that configures a server: "
+                f"{one_of(SERVER_KEYS, key)}",
+                EMULATOR_DOCS,
             )
     return dict(settings)
 
@@ -95,6 +127,7 @@ class EventGridServer:
         self._eventgrid = self._new_eventgrid()  # checks the settings before any start
         self._door = AsgiDoor(self._served, self._locate, admin=self._admin_handler())
         self._thread: ServerThread | None = None
+        self._push = RealtimePush()  # webhook deliveries, on the server's loop
 
     # -- what it serves -------------------------------------------------------------------
 
@@ -128,6 +161,10 @@ class EventGridServer:
             method, path, query, headers, body, home=eventgrid.host, region=eventgrid.region
         )
 
+    def _push_webhooks(self) -> None:
+        """(On the server's loop) deliver the current fake's webhooks in real time."""
+        self._push.run(self._eventgrid._deliveries)
+
     def _admin_handler(self) -> Handler:
         from .admin import AdminApi
 
@@ -150,6 +187,7 @@ class EventGridServer:
             self._eventgrid = fresh
         if self._thread is not None:
             self._thread.call_soon(self._door.end_waits)
+            self._thread.call_soon(self._push_webhooks)
         return fresh
 
     # -- where it answers -----------------------------------------------------------------
@@ -174,6 +212,12 @@ class EventGridServer:
     def namespace_endpoint(self, name: str) -> str:
         """The endpoint of the namespace `name` (`<url>/namespaces/<name>`)."""
         return f"{self.url}{NAMESPACES_PREFIX}{_errors.name('name', name, EMULATOR_DOCS)}"
+
+    def namespace(self, name: str) -> NamespaceView:
+        """The view of the namespace `name` that answers at `namespace_endpoint(name)`."""
+        eventgrid = self._eventgrid
+        checked = _errors.name("namespace(name)", name, EMULATOR_DOCS)
+        return eventgrid.namespace(endpoint_host(checked, eventgrid.region))
 
     def basic_endpoint(self, name: str) -> str:
         """The publish endpoint of the Basic topic or domain `name`
@@ -216,6 +260,7 @@ class EventGridServer:
             )
             thread.start()
             self._thread = thread
+            thread.call_soon(self._push_webhooks)
         return self
 
     def stop(self) -> None:
@@ -223,6 +268,7 @@ class EventGridServer:
         second)."""
         thread, self._thread = self._thread, None
         if thread is not None:
+            thread.call_soon(self._push.stop)
             thread.stop()
             self._port = thread.port if self._port == 0 else self._port
 

@@ -76,7 +76,9 @@ class EventGrid(PublishedAssertions):
         chaos: Chaos to start with: True for the default mix, or `chaos()` keywords.
         basic_topics: Event Grid Basic topics to create at once, by name: a schema
             (`{"orders": "cloudevents"}`), None, or `{"shop": {"kind": "domain",
-            "schema": "eventgrid"}}`.
+            "schema": "eventgrid"}}`; `"subscriptions"` declares webhook subscriptions
+            with `subscribe()`'s keys (`{"orders": {"subscriptions": {"billing":
+            {"endpoint": "https://..."}}}}`; a domain: `"topics"` to subscriptions).
         key: When set, requests must carry this access key, else they get the
             service's 401. By default any key is accepted.
         auto_create: Create topics and subscriptions on first use by a request. With
@@ -221,6 +223,12 @@ class EventGrid(PublishedAssertions):
         """The partner namespace `name`; publishers may name a channel
         (`channel_name=`, the `aeg-channel-name` header)."""
         return self._basic_view(name, "partner", schema, "partner_namespace")
+
+    @property
+    def basic_topics(self) -> list[BasicTopicView]:
+        """Every Basic topic, domain and partner namespace the fake has so far: those
+        declared, named by a view, or created by a request."""
+        return self._views.basic_topics()
 
     def basic_publisher(self, topic: str, **kwargs: Any) -> EventGridPublisherClient:
         """A sync Basic `EventGridPublisherClient` for `topic` (a name, host or URL of a

@@ -11,9 +11,9 @@ from .._broker import Broker, Namespace
 from .._broker._basic import KINDS as BASIC_KINDS
 from .._broker._basic import SCHEMAS
 from .._doors._webhooks import PushDeliveries
-from .._errors import one_of, usage_error
+from .._errors import UsageError, in_context, one_of, usage_error
 from .._wire._hosts import EVENTGRID_DOMAIN, NAMESPACE_NAME, REGION_NAME, basic_host, host_of
-from .basic_views import BasicTopicView
+from .basic_views import BasicTopicView, DomainTopicView
 from .views import NamespaceView, TopicView
 
 DEFAULT_NAMESPACE = "test-namespace"
@@ -25,6 +25,24 @@ DEFAULT_KEY = "cHl0ZXN0LWV2ZW50Z3JpZC1mYWtlLWtleQ=="
 MARKER_DOCS = "guide/#the-marker"
 TOPOLOGY_DOCS = "guide/#topology"
 BASIC_DOCS = "guide/basic/#topics-domains-and-partner-namespaces"
+DECLARED_WEBHOOKS_DOCS = "guide/webhooks/#declared-subscriptions"
+BASIC_KEYS = frozenset({"kind", "schema", "subscriptions"})
+# What a declared webhook subscription may say: subscribe()'s keywords, and its
+# destination as "endpoint".
+WEBHOOK_KEYS = frozenset(
+    {
+        "endpoint",
+        "url",
+        "schema",
+        "filter",
+        "validate",
+        "max_delivery_attempts",
+        "event_time_to_live",
+        "max_events_per_batch",
+        "preferred_batch_size_in_kilobytes",
+        "dead_letter",
+    }
+)
 
 Topology = Mapping[str, Iterable[str] | Mapping[str, Mapping[str, Any]]]
 BasicTopics = Mapping[str, str | Mapping[str, Any] | None]
@@ -98,7 +116,8 @@ def checked_topology(topics: object) -> dict[str, Mapping[str, Any]]:
 
 
 def checked_basic_topics(basic_topics: object) -> dict[str, Any]:
-    """`basic_topics=`, checked: names to a schema, None, or {"kind", "schema"}."""
+    """`basic_topics=`, checked: names to a schema, None, or {"kind", "schema",
+    "subscriptions", and for a domain "topics"}."""
     if basic_topics is None:
         return {}
     if not isinstance(basic_topics, Mapping):
@@ -113,25 +132,80 @@ def checked_basic_topics(basic_topics: object) -> dict[str, Any]:
         _errors.name("basic_topics= topic name", name, BASIC_DOCS)
         if declaration is None or isinstance(declaration, str):
             continue
-        unknown = (
-            sorted(set(map(str, declaration)) - {"kind", "schema"})
-            if isinstance(declaration, Mapping)
-            else None
-        )
+        kind = declaration.get("kind", "topic") if isinstance(declaration, Mapping) else None
+        allowed = BASIC_KEYS | ({"topics"} if kind == "domain" else set())
         if (
-            unknown is None
-            or unknown
-            or not isinstance(declaration, Mapping)
-            or declaration.get("kind", "topic") not in BASIC_KINDS
+            not isinstance(declaration, Mapping)
+            or set(map(str, declaration)) - allowed
+            or kind not in BASIC_KINDS
         ):
             raise usage_error(
-                f"basic_topics={{{name!r}: ...}}",
+                _at(name),
                 declaration,
-                f"a schema name ({', '.join(SCHEMAS)}), None, or a mapping with `schema` and "
-                f"`kind` ({', '.join(BASIC_KINDS)})",
+                f"a schema name ({', '.join(SCHEMAS)}), None, or a mapping with `schema`, "
+                f"`kind` ({', '.join(BASIC_KINDS)}), `subscriptions` and, for a domain, "
+                "`topics`",
                 BASIC_DOCS,
             )
+        _check_webhooks(declaration.get("subscriptions"), name, "subscriptions")
+        domain_topics = declaration.get("topics")
+        if domain_topics is not None and not isinstance(domain_topics, Mapping):
+            raise usage_error(
+                _at(name, "topics"),
+                domain_topics,
+                "a mapping of domain topic name to its webhook subscriptions (or None)",
+                DECLARED_WEBHOOKS_DOCS,
+            )
+        for topic, subscriptions in (domain_topics or {}).items():
+            _errors.name(f"{_at(name, 'topics')} domain topic name", topic, DECLARED_WEBHOOKS_DOCS)
+            _check_webhooks(subscriptions, name, "topics", topic)
     return dict(basic_topics)
+
+
+def _at(*keys: object) -> str:
+    """Where in `basic_topics=` a value is: `basic_topics={'shop': {'topics': ...}}`."""
+    inner = "..."
+    for key in reversed(keys):
+        inner = f"{{{key!r}: {inner}}}"
+    return f"basic_topics={inner}"
+
+
+def _check_webhooks(subscriptions: object, *keys: object) -> None:
+    """Webhook subscriptions as declared at `keys`: names to {"endpoint": ..., settings}.
+    The settings' values are subscribe()'s to check, when the fake is built."""
+    if subscriptions is None:
+        return
+    if not isinstance(subscriptions, Mapping):
+        raise usage_error(
+            _at(*keys),
+            subscriptions,
+            'a mapping of subscription name to {"endpoint": "<url>", ...settings}',
+            DECLARED_WEBHOOKS_DOCS,
+        )
+    for name, declared in subscriptions.items():
+        _errors.name(f"{_at(*keys)} subscription name", name, DECLARED_WEBHOOKS_DOCS)
+        unknown = (
+            sorted(set(map(str, declared)) - WEBHOOK_KEYS) if isinstance(declared, Mapping) else []
+        )
+        if not isinstance(declared, Mapping) or unknown or "endpoint" not in declared:
+            raise usage_error(
+                _at(*keys, name),
+                declared,
+                'a mapping with "endpoint" (the webhook\'s URL) and any of '
+                f"{', '.join(sorted(WEBHOOK_KEYS - {'endpoint'}))}"
+                + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
+                DECLARED_WEBHOOKS_DOCS,
+            )
+        endpoint = declared["endpoint"]
+        if isinstance(endpoint, str) and not endpoint.startswith(("http://", "https://")):
+            raise usage_error(
+                _at(*keys, name, "endpoint"),
+                endpoint,
+                "an http:// or https:// URL (or, from Python, an ASGI or WSGI app or a callable)",
+                DECLARED_WEBHOOKS_DOCS,
+            )
+        if "validate" in declared:
+            _errors.flag(_at(*keys, name, "validate"), declared["validate"], DECLARED_WEBHOOKS_DOCS)
 
 
 class TopologyViews:
@@ -187,6 +261,12 @@ class TopologyViews:
         topic = self._broker.declare_basic_topic(basic_host(name, self._region), kind, schema)
         return BasicTopicView(self._broker, topic, self._deliveries)
 
+    def basic_topics(self) -> list[BasicTopicView]:
+        """Every Basic topic, domain and partner namespace so far, in creation order."""
+        with self._broker.lock:
+            topics = list(self._broker.basic_topics.values())
+        return [BasicTopicView(self._broker, topic, self._deliveries) for topic in topics]
+
     def declare(
         self, topology: Mapping[str, Mapping[str, Any]], basic_topics: Mapping[str, Any]
     ) -> None:
@@ -198,5 +278,27 @@ class TopologyViews:
         for name, declaration in basic_topics.items():
             if declaration is None or isinstance(declaration, str):
                 self.basic(name, "topic", declaration)
-            else:
-                self.basic(name, declaration.get("kind", "topic"), declaration.get("schema"))
+                continue
+            basic = self.basic(name, declaration.get("kind", "topic"), declaration.get("schema"))
+            self._declare_webhooks(basic, declaration.get("subscriptions"), name, "subscriptions")
+            for topic, subscriptions in (declaration.get("topics") or {}).items():
+                self._declare_webhooks(basic.topic(topic), subscriptions, name, "topics", topic)
+
+    def _declare_webhooks(
+        self, view: BasicTopicView | DomainTopicView, subscriptions: Any, *keys: object
+    ) -> None:
+        """Subscribe as declared. The handshake is not made now: it is the first thing
+        the next delivery does (`deliver()`, or the server's own push), so that building
+        a fake never waits on the network."""
+        for name, declared in (subscriptions or {}).items():
+            settings = dict(declared)
+            endpoint = settings.pop("endpoint")
+            validate = settings.pop("validate", True)
+            try:
+                created = view.subscribe(name, endpoint, validate=False, **settings)
+            except UsageError as error:
+                raise in_context(_at(*keys, name), error) from None
+            if validate:
+                # Subscribed unchecked, then marked as still to shake hands.
+                with self._broker.lock:
+                    created._subscription.validation = "pending"

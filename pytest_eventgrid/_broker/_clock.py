@@ -33,10 +33,11 @@ class Clock:
         default = datetime.now(timezone.utc).replace(microsecond=0)
         self._start = (start or default).astimezone(timezone.utc)
         self._now = 0.0
-        # While time flows: virtual seconds per real second, and the (virtual, real)
-        # instants it is counted from, replaced together so that readers never mix them.
-        self._flow = 0.0
-        self._anchor = (0.0, 0.0)
+        # While time flows: the virtual and real instants it is counted from, and the
+        # virtual seconds per real second, replaced together so that readers (who take
+        # no lock) never mix them. None: time stands still between advances.
+        self._flow: tuple[float, float, float] | None = None
+        self._timer: Callable[[], float] = time.monotonic
         self._lock = threading.Lock()
         self._listeners: list[AdvanceListener] = []
         self.autojump = _errors.flag("autojump", autojump, CLOCK_DOCS)
@@ -48,36 +49,54 @@ class Clock:
 
     def now(self) -> float:
         """Seconds elapsed on the virtual clock."""
-        if not self._flow:
+        flow = self._flow
+        if flow is None:
             return self._now
-        virtual, real = self._anchor
-        return virtual + (time.monotonic() - real) * self._flow
+        virtual, real, scale = flow
+        return virtual + (self._timer() - real) * scale
 
     @property
     def flowing(self) -> bool:
         """Whether time passes by itself (see `flow()`)."""
-        return bool(self._flow)
+        return self._flow is not None
 
-    def flow(self, scale: float = 1.0) -> None:
+    def flow(self, scale: float = 1.0, *, timer: Callable[[], float] | None = None) -> None:
         """Let time pass by itself from now on, `scale` virtual seconds per real second
         (1: real time; 60: a minute a second). `advance()` still moves it at once, and
-        the clock no longer autojumps."""
+        the clock no longer autojumps. Calling it again changes the scale from now on.
+
+        `timer` gives the real seconds that time flows by (default `time.monotonic`; a
+        test may pass its own)."""
         scale = _errors.positive_number("clock.flow(scale)", scale, CLOCK_DOCS)
         with self._lock:
-            self._anchor = (self.now(), time.monotonic())
-            self._flow = scale
+            now, real = self._now_and_real()
+            if timer is not None:
+                self._timer = timer
+                real = timer()
+            self._flow = (now, real, scale)
             self.autojump = False
 
+    def _now_and_real(self) -> tuple[float, float]:
+        """The virtual instant, and the real instant it was read at (one reading)."""
+        real = self._timer()
+        flow = self._flow
+        if flow is None:
+            return self._now, real
+        virtual, since, scale = flow
+        return virtual + (real - since) * scale, real
+
     def real_seconds_until(self, instant: float) -> float | None:
-        """The real seconds until the clock reaches `instant` by itself: None unless it
-        flows (a virtual clock waits for `advance()`)."""
-        if not self._flow:
+        """The real seconds until the clock reaches `instant` by itself (0 once it
+        has): None unless it flows (a virtual clock waits for `advance()`)."""
+        flow = self._flow
+        if flow is None:
             return None
-        return max(0.0, (instant - self.now()) / self._flow)
+        virtual, since, scale = flow
+        return max(0.0, (instant - virtual) / scale - (self._timer() - since))
 
     def utcnow(self) -> datetime:
         """The virtual instant as an aware UTC `datetime`."""
-        return self._start + timedelta(seconds=self._now)
+        return self._start + timedelta(seconds=self.now())
 
     def advance(self, seconds: float | timedelta) -> float:
         """Move the clock forward and return the new time.
@@ -96,13 +115,15 @@ class Clock:
 
     def _move(self, to: Callable[[float], float]) -> float:
         with self._lock:
-            now = self.now()
+            now, real = self._now_and_real()
             target = to(now)
             moved = target > now
             if moved:
                 now = target
-                if self._flow:
-                    self._anchor = (target, time.monotonic())
+                if self._flow is not None:
+                    # Counted on from the very reading that `now` came from, so that
+                    # no reader, before or after, sees the clock go back.
+                    self._flow = (target, real, self._flow[2])
                 else:
                     self._now = target
             listeners = list(self._listeners) if moved else []
@@ -122,5 +143,5 @@ class Clock:
                 self._listeners.remove(listener)
 
     def __repr__(self) -> str:
-        flow = f" flow={self._flow:g}x" if self._flow else ""
+        flow = f" flow={self._flow[2]:g}x" if self._flow is not None else ""
         return f"<Clock t={self.now():.3f}s autojump={self.autojump}{flow}>"

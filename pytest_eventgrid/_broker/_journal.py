@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 
@@ -39,34 +39,58 @@ class JournalEntry:
 JournalListener = Callable[[JournalEntry], None]
 # Sets one field of a frozen dataclass, as its own `__init__` does.
 _set_field = object.__setattr__
+_new = object.__new__
+
+
+def _publish_item(event: Mapping[str, object]) -> JournalItem:
+    item = _new(JournalItem)
+    _set_field(item, "event_id", str(event.get("id")))
+    _set_field(item, "event_type", str(event.get("type")))
+    _set_field(item, "lock_token", None)
+    _set_field(item, "delivery_count", None)
+    _set_field(item, "outcome", "ok")
+    return item
+
+
+class _ItemsOfEvents:
+    """`JournalEntry.items` where an entry was built without them (a publish's): one
+    item per event of `events`, built on the first read and kept.
+
+    A publish is the request the fake answers most, and its items are seldom read.
+    An entry built with `items` keeps them in its own fields, which come first.
+    """
+
+    def __get__(
+        self, entry: JournalEntry | None, owner: type[JournalEntry] | None = None
+    ) -> tuple[JournalItem, ...]:
+        if entry is None:
+            return ()  # the field's default, as the class attribute was
+        items = tuple([_publish_item(event) for event in entry.events])
+        _set_field(entry, "items", items)
+        return items
+
+
+# Reads of `items` find an entry's own value first, as for any field; the class
+# attribute (the default) serves the entries built without it.
+setattr(JournalEntry, "items", _ItemsOfEvents())  # noqa: B010 - past the dataclass's typing
 
 
 def publish_entry(
     time: float, namespace: str, topic: str, events: Sequence[dict[str, object]]
 ) -> JournalEntry:
-    """The entry of a publish of `events` to `topic`, with one item per event.
+    """The entry of a publish of `events` to `topic`, with one item per event (built
+    when first read).
 
-    Built field by field, as the frozen dataclasses' `__init__` would build them, but
-    without their calls: a publish is the request the fake answers most.
+    Built field by field, as the frozen dataclass's `__init__` would build it, but
+    without its calls: a publish is the request the fake answers most. The fields
+    left at their defaults (`subscription`, `status`, `detail`) are read from the
+    class, where the dataclass keeps the defaults.
     """
-    items: list[JournalItem] = []
-    for event in events:
-        item = object.__new__(JournalItem)
-        _set_field(item, "event_id", str(event.get("id")))
-        _set_field(item, "event_type", str(event.get("type")))
-        _set_field(item, "lock_token", None)
-        _set_field(item, "delivery_count", None)
-        _set_field(item, "outcome", "ok")
-        items.append(item)
-    entry = object.__new__(JournalEntry)
+    entry = _new(JournalEntry)
     _set_field(entry, "time", time)
     _set_field(entry, "operation", "publish")
     _set_field(entry, "namespace", namespace)
     _set_field(entry, "topic", topic)
-    _set_field(entry, "subscription", None)
-    _set_field(entry, "items", tuple(items))
-    _set_field(entry, "status", 200)
-    _set_field(entry, "detail", "")
     _set_field(entry, "events", tuple(events))
     return entry
 

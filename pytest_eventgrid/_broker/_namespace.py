@@ -274,9 +274,9 @@ class Broker:
 
     def held(self, host: str) -> Namespace | BasicTopic | None:
         """The namespace or Basic topic the broker holds for `host` (never both), if any."""
-        with self.lock:
-            found = self.namespaces.get(host)
-            return self.basic_topics.get(host) if found is None else found
+        # No lock: each lookup is atomic, and a host, once held, stays with its holder.
+        found = self.namespaces.get(host)
+        return self.basic_topics.get(host) if found is None else found
 
     def namespace(self, name: str, **settings: object) -> Namespace:
         """The namespace `name`, created on first use with the broker's policy (or

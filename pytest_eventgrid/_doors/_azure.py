@@ -43,13 +43,20 @@ def _body_bytes(content: Any) -> bytes:
 def to_wire(request: AzureRequest) -> WireRequest:
     """The plain wire request for an azure-core request (rest or legacy)."""
     content = request.content if isinstance(request, HttpRequest) else request.data
-    headers = request.headers
-    lowered = (
-        dict(headers.lowerkey_items())
-        if isinstance(headers, CaseInsensitiveDict)
-        else {name.lower(): value for name, value in headers.items()}
-    )
-    return WireRequest.lowered(request.method.upper(), request.url, lowered, _body_bytes(content))
+    body = content.encode("utf-8") if type(content) is str else _body_bytes(content)
+    return WireRequest.lowered(request.method.upper(), request.url, _lowered(request.headers), body)
+
+
+def _lowered(headers: Any) -> dict[str, str]:
+    """The headers by lower-case name."""
+    # azure-core's CaseInsensitiveDict keeps `{lower-case name: (name, value)}`;
+    # reading it directly spares `lowerkey_items()`'s generator.
+    store = getattr(headers, "_store", None) if type(headers) is CaseInsensitiveDict else None
+    if type(store) is dict:
+        return {name: pair[1] for name, pair in store.items()}
+    if isinstance(headers, CaseInsensitiveDict):
+        return dict(headers.lowerkey_items())
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def azure_error(failure: InjectedTransportError) -> Exception:

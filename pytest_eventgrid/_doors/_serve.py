@@ -141,7 +141,7 @@ def long_poll(poll: LongPoll, clock: Clock, *, waits: bool | None = None) -> Ste
             return response
         if not waits or clock.now() >= poll.deadline:
             return poll.timeout()
-        if (yield Park(poll.wake_at())):
+        if (yield Park(poll.wake_at(), poll.deadline - clock.now())):
             return poll.timeout()
 
 
@@ -291,16 +291,19 @@ async def _run_async(steps: Steps[Result], clock: Clock) -> Result:
 class _RealtimeWaits:
     """The HTTP server's waits, on its event loop. Time passes by itself (at the clock's
     flow), or, on a virtual clock, a wait lasts until `advance()` moves the clock past
-    it, for at most as many real seconds as it is long (a guard, so that nothing hangs).
-    Every wait ends early once `ended` is done: the server stops, or the client left."""
+    it, for at most as many real seconds as it is long, counted from its start (a
+    guard, so that nothing hangs; a receive's wait is its `maxWaitTime`). Every wait
+    ends early once `ended` is done: the server stops, or the client left."""
 
-    __slots__ = ("_clock", "_ended", "_heard", "_listening")
+    __slots__ = ("_clock", "_ended", "_guard", "_heard", "_listening")
 
     def __init__(self, clock: Clock, ended: asyncio.Future[None]) -> None:
         self._clock = clock
         self._ended = ended
         self._heard: asyncio.Future[None] | None = None
         self._listening: tuple[Listen, Wake] | None = None
+        # On a virtual clock: the loop's time at which the receive's wait gives up.
+        self._guard: float | None = None
 
     async def __call__(self, step: Wait) -> bool | None:
         if isinstance(step, Sleep):
@@ -314,31 +317,37 @@ class _RealtimeWaits:
             self._clock.add_listener(wake)  # an advance may make events available
             self._listening = (step, wake)
         elif isinstance(step, Park):
-            heard = self._heard or asyncio.get_running_loop().create_future()
-            return await self._until(step.until, heard)
+            loop = asyncio.get_running_loop()
+            heard = self._heard or loop.create_future()
+            if self._guard is None:
+                length = step.until - self._clock.now() if step.timeout is None else step.timeout
+                self._guard = loop.time() + max(0.0, length)
+            return await self._until(step.until, heard, self._guard)
         return None
 
     async def _sleep(self, seconds: float) -> None:
         clock = self._clock
+        loop = asyncio.get_running_loop()
         target = clock.now() + seconds
+        guard = loop.time() + seconds
         while clock.now() < target:
-            loop = asyncio.get_running_loop()
             advanced = loop.create_future()
             wake = waker(loop, advanced)
             clock.add_listener(wake)
             try:
-                if await self._until(target, advanced):
+                if await self._until(target, advanced, guard):
                     return
             finally:
                 clock.remove_listener(wake)
 
-    async def _until(self, instant: float, heard: asyncio.Future[None]) -> bool:
+    async def _until(self, instant: float, heard: asyncio.Future[None], guard: float) -> bool:
         """Wait for `heard`, or until the clock reaches `instant`: True if the wait must
-        end unfinished (`ended`, or a virtual clock that was not advanced in time)."""
+        end unfinished (`ended`, or a virtual clock not advanced before `guard`, an
+        instant of the loop's time)."""
         real = self._clock.real_seconds_until(instant)
-        guard = real if real is not None else max(0.0, instant - self._clock.now())
+        timeout = real if real is not None else guard - asyncio.get_running_loop().time()
         done, _ = await asyncio.wait(
-            (self._ended, heard), timeout=guard, return_when=asyncio.FIRST_COMPLETED
+            (self._ended, heard), timeout=max(0.0, timeout), return_when=asyncio.FIRST_COMPLETED
         )
         return self._ended.done() or (real is None and not done)
 

@@ -60,7 +60,9 @@ def make_certificates(folder: Path) -> Certificates:
 
 def _bound_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+    # without it, an answer written in two parts waits out the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -75,6 +77,16 @@ def _bound_socket(host: str, port: int) -> socket.socket:
     sock.listen(2048)
     sock.setblocking(False)
     return sock
+
+
+def _abort_idle_connections(connections: Any) -> None:
+    """Drop the connections with no answer under way. Closed politely, an idle TLS
+    connection would wait for a goodbye that an idle client never sends."""
+    for connection in list(connections):
+        cycle = getattr(connection, "cycle", None)
+        transport = getattr(connection, "transport", None)
+        if transport is not None and (cycle is None or cycle.response_complete):
+            transport.abort()
 
 
 class ServerThread:
@@ -111,14 +123,19 @@ class ServerThread:
                 "ssl_keyfile": str(self.certificates.key_file),
             }
         sock = _bound_socket(self.host, self._requested_port)
+        self.app.open()
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.app,
             log_level="warning",
+            # The host process's logging: no handlers of uvicorn's own replace it.
+            log_config=None,
+            access_log=False,
             lifespan="off",
             server_header=False,
             date_header=False,
-            timeout_graceful_shutdown=1,
+            # Waits end at once when it stops; a request still arriving gets this long.
+            timeout_graceful_shutdown=0.5,
             **ssl,
         )
         started = self._started
@@ -128,6 +145,10 @@ class ServerThread:
             async def startup(self, sockets: list[socket.socket] | None = None) -> None:
                 await super().startup(sockets=sockets)
                 started.set()
+
+            async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+                _abort_idle_connections(self.server_state.connections)
+                await super().shutdown(sockets=sockets)
 
         self._server = _Server(config)
         quiet_dropped_connections(logging.getLogger("uvicorn.error"))
@@ -168,7 +189,7 @@ class ServerThread:
         """Answer waiting receives, close every connection and end the thread."""
         if self._thread is None:
             return
-        self.call_soon(self.app.end_waits)
+        self.call_soon(self.app.close)
         if self._server is not None:
             self._server.should_exit = True
         self._thread.join(STOP_TIMEOUT)

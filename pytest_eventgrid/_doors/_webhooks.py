@@ -2,13 +2,16 @@
 or a real URL. Every kind becomes an httpx transport, so one code path serves all.
 
 `PushDeliveries` drives the wire's delivery sequence (`DeliveryEngine`) through this
-door, with the serve core's sync and async drivers, sending the requests it yields.
+door, with the serve core's sync and async drivers, sending the requests it yields;
+`run_realtime()` drives it by itself, in real time, for the HTTP server (`RealtimePush`
+holds that task on the server's loop).
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -17,12 +20,17 @@ import httpx
 
 from .._broker import BasicTopic, Broker, DeliveryAttempt, PushSubscription
 from .._errors import UsageError, usage_error
-from .._wire import Answer, DeliveryEngine, Job, WireRequest, WireResponse
+from .._wire import Answer, DeliveryEngine, Job, WebhookValidationError, WireRequest, WireResponse
+from ._autojump import waker
 from ._serve import drive, drive_async
 
 DELIVERY_TIMEOUT = 30.0
+# Real seconds before looking again when something is due but could not be sent (a
+# handshake left pending by a destination that raised), so that the loop never spins.
+RECHECK = 1.0
 KINDS = ("asgi", "wsgi", "callable", "url")
 T = TypeVar("T")
+_log = logging.getLogger("pytest_eventgrid")
 
 
 @dataclass(frozen=True)
@@ -215,11 +223,17 @@ def send(webhook: Webhook, request: WireRequest) -> WireResponse | str:
         return _failed(error)
 
 
-async def send_async(webhook: Webhook, request: WireRequest) -> WireResponse | str:
-    """The async twin of `send()`; WSGI apps run as they are, synchronously."""
+async def send_async(
+    webhook: Webhook, request: WireRequest, network: httpx.AsyncClient | None = None
+) -> WireResponse | str:
+    """The async twin of `send()`; WSGI apps run as they are, synchronously. A URL is
+    reached through `network` when given (a client kept open: a new one costs a TLS
+    context, some milliseconds)."""
     if webhook.resolved_kind == "wsgi":
         return send(webhook, request)
     try:
+        if network is not None and webhook.resolved_kind == "url":
+            return _wire(await network.send(_request(request)))
         async with httpx.AsyncClient(
             transport=_async_transport(webhook), timeout=DELIVERY_TIMEOUT
         ) as client:
@@ -235,6 +249,7 @@ class PushDeliveries:
     yields each request, and the drivers here send it and hand back the answer."""
 
     def __init__(self, broker: Broker) -> None:
+        self._broker = broker
         self._engine = DeliveryEngine(broker, address)
 
     def validate_now(self, topic: BasicTopic, subscription: PushSubscription) -> None:
@@ -246,9 +261,63 @@ class PushDeliveries:
         """Run the deliveries (sync destinations, or ASGI apps outside an event loop)."""
         return drive(self._engine.run(drain=drain), self._send)
 
-    async def deliver_async(self, *, drain: bool = False) -> list[DeliveryAttempt]:
-        """Run the deliveries from async code; every kind of destination works."""
-        return await drive_async(self._engine.run(drain=drain), self._send_async)
+    async def deliver_async(
+        self, *, drain: bool = False, network: httpx.AsyncClient | None = None
+    ) -> list[DeliveryAttempt]:
+        """Run the deliveries from async code; every kind of destination works. URLs
+        are reached through `network`, when given."""
+
+        async def send(job: Job) -> Answer:
+            return await self._send_async(job, network)
+
+        return await drive_async(self._engine.run(drain=drain), send)
+
+    async def run_realtime(self, stopped: asyncio.Future[None]) -> None:
+        """Deliver by itself until `stopped` is done (the HTTP server): what is due now,
+        handshakes first, then wait until the next due instant (a retry) on the clock,
+        until something is published, or, on a clock that does not flow, until it is
+        advanced. A failed handshake leaves its subscription failed; the rest goes on."""
+        async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT) as network:
+            await self._realtime(stopped, network)
+
+    async def _realtime(self, stopped: asyncio.Future[None], network: httpx.AsyncClient) -> None:
+        loop = asyncio.get_running_loop()
+        clock, journal = self._broker.clock, self._broker.journal
+        while not stopped.done():
+            # Listening starts before the look, so a publish meanwhile wakes the wait.
+            changed: asyncio.Future[None] = loop.create_future()
+            wake = waker(loop, changed)
+            journal.add_listener(wake)
+            clock.add_listener(wake)
+            try:
+                wait = await self._realtime_round(network)
+                if wait is None or wait > 0:
+                    await asyncio.wait(
+                        (stopped, changed), timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                    )
+            finally:
+                journal.remove_listener(wake)
+                clock.remove_listener(wake)
+                changed.cancel()
+
+    async def _realtime_round(self, network: httpx.AsyncClient) -> float | None:
+        """Deliver what is due now; the real seconds to wait before the next round
+        (None: until a change)."""
+        try:
+            attempts = await self.deliver_async(network=network)
+        except WebhookValidationError as failed:  # the other subscriptions are due still
+            _log.warning("%s", failed)
+            return 0.0
+        except Exception:  # a destination misused (a UsageError): keep serving the rest
+            _log.exception("Push delivery failed")
+            return RECHECK
+        next_due = self._engine.next_due()
+        if next_due is None:
+            return None
+        wait = self._broker.clock.real_seconds_until(next_due)
+        if wait == 0 and not attempts:  # due, yet nothing could be sent: not a spin
+            return RECHECK
+        return wait
 
     def _send(self, job: Job) -> Answer:
         try:
@@ -257,9 +326,37 @@ class PushDeliveries:
             self._engine.abandon(job)
             raise
 
-    async def _send_async(self, job: Job) -> Answer:
+    async def _send_async(self, job: Job, network: httpx.AsyncClient | None = None) -> Answer:
         try:
-            return await send_async(as_webhook(job.subscription.destination), job.request)
+            destination = as_webhook(job.subscription.destination)
+            return await send_async(destination, job.request, network)
         except BaseException:  # a UsageError: what destinations raise comes as answers
             self._engine.abandon(job)
             raise
+
+
+class RealtimePush:
+    """The real-time deliveries of one `PushDeliveries` at a time, as a task on a
+    server's event loop. Call `run()` and `stop()` on that loop."""
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[None] | None = None
+        self._stopped: asyncio.Future[None] | None = None
+
+    def run(self, deliveries: PushDeliveries) -> None:
+        """Deliver for `deliveries` from now on (instead of any earlier ones)."""
+        loop = asyncio.get_running_loop()
+        # A task of an earlier loop (a restarted server) ended with that loop.
+        if self._task is not None and self._task.get_loop() is loop:
+            self.stop()
+        self._stopped = stopped = loop.create_future()
+        self._task = loop.create_task(deliveries.run_realtime(stopped))
+
+    def stop(self) -> None:
+        """Stop delivering; a request in flight is abandoned (its batch goes back to
+        the queue, as if never sent)."""
+        task, self._task = self._task, None
+        if self._stopped is not None and not self._stopped.done():
+            self._stopped.set_result(None)
+        if task is not None and not task.done():
+            task.cancel()

@@ -40,11 +40,12 @@ def too_large(limit: int) -> ServiceError:
     )
 
 
-# A timestamp already in the stored form, as the SDKs send it: UTC `Z`, at most 7
-# fraction digits, no trailing zero. Such a value is kept as it is.
-_CANONICAL_TIME = re.compile(
-    r"([0-9]{4})-(?:0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{0,6}[1-9])?Z"
+# A timestamp in UTC `Z` form, as the SDKs send it, on a day that every month has
+# (the 29th to 31st take the long way, which knows the calendar): its stored form is
+# the text itself, with the fraction cut to 7 digits and stripped of trailing zeros.
+_UTC_TIME = re.compile(
+    r"((?!0000)[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])(?:\.([0-9]+))?Z"
 )
 
 
@@ -54,8 +55,13 @@ def normalize_time(value: str) -> str:
     The fraction is cut to 7 digits and loses its trailing zeros; a zero fraction
     disappears.
     """
-    if _is_canonical_time(value):
-        return value
+    utc = _UTC_TIME.fullmatch(value)
+    if utc is not None:
+        fraction = utc[2]
+        if fraction is None or (len(fraction) <= 7 and fraction[-1] != "0"):
+            return value  # stored as sent
+        digits = fraction[:7].rstrip("0")
+        return f"{utc[1]}.{digits}Z" if digits else f"{utc[1]}Z"
     match = _TIMESTAMP.fullmatch(value)
     if match is None:
         raise _invalid_time()
@@ -70,11 +76,6 @@ def normalize_time(value: str) -> str:
     text = instant.replace(tzinfo=None).isoformat(timespec="seconds")
     digits = (fraction or "")[:7].rstrip("0")
     return f"{text}.{digits}Z" if digits else f"{text}Z"
-
-
-def _is_canonical_time(value: str) -> bool:
-    canonical = _CANONICAL_TIME.fullmatch(value)
-    return canonical is not None and canonical[1] != "0000" and int(canonical[2]) <= 28
 
 
 def _zone(offset: str) -> timezone:
@@ -96,14 +97,17 @@ def validate(candidate: object, *, size_checked: bool = False) -> Event:
     """
     if not isinstance(candidate, dict):
         raise bad_request("Each CloudEvent must be a JSON object")
-    for name in REQUIRED:
-        value = candidate.get(name)
-        if value is None:
-            raise bad_request(f"`{name}` attribute is required")
-        if not isinstance(value, str) or not value:
-            raise bad_request(f"`{name}` must be non-empty string")
-    if candidate["specversion"] != "1.0":
-        raise bad_request("`specversion` must be 1.0")
+    ident, source, kind = candidate.get("id"), candidate.get("source"), candidate.get("type")
+    if not (
+        type(ident) is str
+        and ident
+        and type(source) is str
+        and source
+        and type(kind) is str
+        and kind
+        and candidate.get("specversion") == "1.0"
+    ):
+        _check_required(candidate)  # raises, unless the values are `str` subclasses
     # The copy names the context attributes (and holds the specversion) with the
     # module's own strings, so that stored events do not each keep copies of them.
     event: Event = {_NAMES.get(name) or name: value for name, value in candidate.items()}
@@ -112,24 +116,36 @@ def validate(candidate: object, *, size_checked: bool = False) -> Event:
         for name, value in event.items():
             if name not in CONTEXT_ATTRIBUTES:
                 _check_extension(name, value)
-    for name in _OPTIONAL_STRINGS:
-        if name in event and not isinstance(event[name], str):
-            raise bad_request(f"`{name}` must be a string")
+    if not event.keys().isdisjoint(_OPTIONAL_STRINGS):
+        for name in _OPTIONAL_STRINGS:
+            if name in event and not isinstance(event[name], str):
+                raise bad_request(f"`{name}` must be a string")
     time = event.get("time", _ABSENT)
     if time is not _ABSENT:
         if not isinstance(time, str):
             raise _invalid_time()
-        if not _is_canonical_time(time):
-            event["time"] = normalize_time(time)
-    if "data" in event and "data_base64" in event:
-        raise bad_request("`data` and `data_base64` cannot both be present")
+        event["time"] = normalize_time(time)
     if "data_base64" in event:
+        if "data" in event:
+            raise bad_request("`data` and `data_base64` cannot both be present")
         encoded = event["data_base64"]
         if not isinstance(encoded, str) or not _is_base64(encoded):
             raise bad_request("`data_base64` must be a base64 string")
     if not size_checked and len(_dumps(event)) > MAX_EVENT_BYTES:
         raise too_large(MAX_EVENT_BYTES)
     return event
+
+
+def _check_required(candidate: dict[str, object]) -> None:
+    """Refuse an event that lacks a required attribute, or has a bad one."""
+    for name in REQUIRED:
+        value = candidate.get(name)
+        if value is None:
+            raise bad_request(f"`{name}` attribute is required")
+        if not isinstance(value, str) or not value:
+            raise bad_request(f"`{name}` must be non-empty string")
+    if candidate["specversion"] != "1.0":
+        raise bad_request("`specversion` must be 1.0")
 
 
 def _check_extension(name: str, value: object) -> None:
@@ -173,19 +189,7 @@ _scan: Callable[[str, int], tuple[object, int]] = _STRICT_JSON.scan_once  # type
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def _decode(text: str) -> object:
-    # A body that is one object or array, with no space around it (as the SDKs send
-    # it), needs no more than the scanner; anything else, or an error, takes the
-    # decoder's way with its messages.
-    if text[:1] in "[{" and text[-1:] in "]}":
-        try:
-            document, end = _scan(text, 0)
-        except StopIteration:
-            pass
-        else:
-            if end == len(text):
-                return document
-    return _STRICT_JSON.decode(text)
+_NOT_SCANNED = object()
 
 
 def not_json(reason: object) -> ServiceError:
@@ -196,14 +200,28 @@ def parse_json(body: bytes) -> object:
     """A JSON document, strictly: `NaN`, `Infinity`, numbers beyond a double, lone
     surrogates and nesting deeper than `MAX_JSON_DEPTH` are not JSON."""
     try:
-        document = _decode(body.decode("utf-8"))
+        text = body.decode("utf-8")
+        document: object = _NOT_SCANNED
+        # A body that is one object or array, with no space around it (as the SDKs
+        # send it), needs no more than the scanner; anything else, or an error, takes
+        # the decoder's way with its messages.
+        if text[:1] in "[{" and text[-1:] in "]}":
+            try:
+                document, end = _scan(text, 0)
+            except StopIteration:
+                pass
+            else:
+                if end != len(text):
+                    document = _NOT_SCANNED
+        if document is _NOT_SCANNED:
+            document = _STRICT_JSON.decode(text)
     except RecursionError:
         raise not_json(f"it is nested more than {MAX_JSON_DEPTH} levels deep") from None
     except (UnicodeDecodeError, ValueError) as error:
         raise not_json(error) from error
     if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _too_deep(body):
         raise not_json(f"it is nested more than {MAX_JSON_DEPTH} levels deep")
-    if b"\\u" in body and _SURROGATE_ESCAPE.search(body):
+    if b"\\" in body and _SURROGATE_ESCAPE.search(body):
         # Only an escape can spell a surrogate: the UTF-8 decoder refuses them raw.
         surrogate = lone_surrogate(document)
         if surrogate is not None:
@@ -244,8 +262,13 @@ def sorted_keys(value: object) -> object:
     """`value` with the keys of every object in it sorted, as the service re-serialises
     a namespace event's `data` (REC). Callers bound the depth (`parse_json`)."""
     if isinstance(value, dict):
-        if _is_flat_and_sorted(value):
-            return value
+        previous = ""
+        for key, item in value.items():
+            if key < previous or isinstance(item, dict | list):
+                break
+            previous = key
+        else:
+            return value  # flat, and sorted already
         return {
             key: sorted_keys(value[key]) if isinstance(value[key], dict | list) else value[key]
             for key in sorted(value)
@@ -253,15 +276,6 @@ def sorted_keys(value: object) -> object:
     if isinstance(value, list):
         return [sorted_keys(item) if isinstance(item, dict | list) else item for item in value]
     return value
-
-
-def _is_flat_and_sorted(value: dict[str, object]) -> bool:
-    previous = ""
-    for key, item in value.items():
-        if key < previous or isinstance(item, dict | list):
-            return False
-        previous = key
-    return True
 
 
 def parse_structured(body: bytes, *, batch: bool) -> list[Event]:

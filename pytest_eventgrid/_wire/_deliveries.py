@@ -153,7 +153,8 @@ class DeliveryEngine:
                         jobs.append(Job(topic, subscription, request, batch))
         return jobs
 
-    def _next_due(self) -> float | None:
+    def next_due(self) -> float | None:
+        """The earliest instant an event waits for (a retry's, say), if any."""
         with self._broker.lock:
             dues = [
                 due
@@ -240,7 +241,7 @@ class DeliveryEngine:
                     attempts.append(attempt)
             if not drain:
                 return attempts
-            next_due = self._next_due()
+            next_due = self.next_due()
             if next_due is None or (next_due <= self._broker.clock.now() and not jobs):
                 return attempts
             self._broker.clock.advance_to(next_due)

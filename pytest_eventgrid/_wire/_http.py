@@ -27,6 +27,9 @@ def _split_url(url: str) -> tuple[str, str, dict[str, list[str]]]:
 
 
 Kept = TypeVar("Kept")
+# What a frozen dataclass's own `__init__` uses to create and fill an instance.
+_new = object.__new__
+_set_field = object.__setattr__
 
 
 class _kept(Generic[Kept]):
@@ -86,9 +89,21 @@ class WireRequest:
     ) -> WireRequest:
         """A request whose header names are all lower-case already: `headers` serves
         as `lower_headers` too (so the caller must not change it)."""
-        request = cls(method, url, headers, body)
-        request.__dict__["lower_headers"] = headers
-        request.__dict__["_parts"] = _split_url(url)
+        # Built as the frozen dataclass's `__init__` would build it, in one step: the
+        # doors hand over a request per call.
+        request = _new(cls)
+        _set_field(
+            request,
+            "__dict__",
+            {
+                "method": method,
+                "url": url,
+                "headers": headers,
+                "body": body,
+                "lower_headers": headers,
+                "_parts": _split_url(url),
+            },
+        )
         return request
 
     def header(self, name: str) -> str | None:
@@ -106,6 +121,14 @@ class WireResponse:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+
+    @classmethod
+    def built(cls, status: int, headers: dict[str, str], body: bytes) -> WireResponse:
+        """`WireResponse(status, headers, body)`, built in one step rather than field by
+        field: for the answers the fake gives most."""
+        response = _new(cls)
+        _set_field(response, "__dict__", {"status": status, "headers": headers, "body": body})
+        return response
 
     def json(self) -> object:
         return json.loads(self.body) if self.body else None
@@ -174,5 +197,6 @@ def json_response(
         # Text from the request (a path, say) may hold a lone surrogate: escape it.
         body = json.dumps(payload, separators=(",", ":")).encode("ascii")
     merged = {"Content-Type": content_type, "Content-Length": str(len(body))}
-    merged.update(headers or {})
-    return WireResponse(status, merged, body)
+    if headers:
+        merged.update(headers)
+    return WireResponse.built(status, merged, body)

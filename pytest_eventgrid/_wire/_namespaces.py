@@ -126,8 +126,9 @@ def parse_publish(request: WireRequest) -> list[Event]:
     keys of their `data` objects sorted, as the service re-serialises them (REC)."""
     events = _published_events(request)
     for event in events:
-        if "data" in event:
-            event["data"] = sorted_keys(event["data"])
+        data = event.get("data")
+        if isinstance(data, dict | list):
+            event["data"] = sorted_keys(data)
     return events
 
 
@@ -200,7 +201,9 @@ class NamespaceApi:
         with broker.lock:
             self.namespace = namespace = broker.adopt_namespace(self.namespace)  # _adopt()
             namespace.publish(route.topic, events)
-        return WireResponse(200, {"Content-Type": "application/json", "Content-Length": "2"}, b"{}")
+        return WireResponse.built(
+            200, {"Content-Type": "application/json", "Content-Length": "2"}, b"{}"
+        )
 
     def _receive(self, request: WireRequest, route: Route) -> WireResult:
         max_events = _query_int(request, "maxEvents", DEFAULT_MAX_EVENTS, MAX_EVENTS_RANGE)

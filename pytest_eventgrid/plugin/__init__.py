@@ -20,6 +20,12 @@ from ._cassettes import cassette_options, cassette_path, record_mode
 from ._live import SETTINGS, SKIP_REASON, cassette_namespace, live_namespace
 from ._marker import MARKER, MARKER_SIGNATURE, in_marker, item_settings
 from ._seed import SEED, seed_for
+from ._server import (
+    _eventgrid_server_running,  # noqa: F401 (a fixture)
+    add_server_options,
+    eventgrid_server,  # noqa: F401 (a fixture)
+    eventgrid_server_settings,  # noqa: F401 (a fixture)
+)
 
 if TYPE_CHECKING:
     from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
@@ -74,6 +80,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SEED",
         help="Seed the ids and factories of every test (default: from each test's node id).",
     )
+    add_server_options(parser, group)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-asyncio's, which warns

@@ -3,6 +3,12 @@
 import hypothesis.internal.observability  # noqa: F401
 import pytest
 
+# The same for cryptography, which the emulator's HTTPS blocks import through trustme:
+# its Rust core keeps the classes it first saw, so a second import after pytester
+# restores sys.modules fails every later certificate ("curve must be an EllipticCurve
+# instance").
+import trustme  # noqa: F401
+
 STRICT_ASYNCIO_INI = """\
 [pytest]
 asyncio_mode = strict

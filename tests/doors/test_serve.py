@@ -106,7 +106,7 @@ def test_a_long_poll_listens_before_each_look_and_parks_until_the_next_change() 
     steps = long_poll(queue.long_poll(deadline=10.0), clock)
     assert isinstance(next(steps), Listen)
     assert queue.looks == 0
-    assert steps.send(None) == Park(4.0)
+    assert steps.send(None) == Park(4.0, timeout=10.0)  # timeout: the wait's length
     assert queue.looks == 1
     clock.advance_to(4.0)
     assert isinstance(steps.send(None), Listen)

@@ -59,6 +59,8 @@ def test_help_shows_the_option_group(
             "  --eventgrid-live*Run the client fixtures against the real namespace in*",
             "  --eventgrid-seed=SEED",
             "    *Seed the ids and factories of every test (default: from each test's node id).",
+            "  --eventgrid-server-scope=SCOPE",
+            "    *How long one eventgrid_server lives: function (default: one per test) or*",
             "",
         ],
         consecutive=True,
