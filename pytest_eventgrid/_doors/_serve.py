@@ -153,13 +153,14 @@ def waiting_until(
     timed_out: Callable[[], Exception],
 ) -> Steps[None]:
     """Look at `condition` after every change until it holds; `timed_out()` is raised
-    once `timeout` virtual seconds have passed."""
+    once `timeout` virtual seconds have passed (or a driver ends the wait)."""
     deadline = clock.now() + timeout
     while not condition():
         if clock.now() >= deadline:
             raise timed_out()
         yield changes
-        yield Park(deadline, timeout)
+        if (yield Park(deadline, timeout)):
+            raise timed_out()
 
 
 # -- the drivers -----------------------------------------------------------------------------
@@ -202,42 +203,73 @@ class _SyncWaits:
             self._clock.advance_to(step.until)
 
 
-class _AsyncWaits:
-    """The async doors' waits, on the running event loop: see `_autojump`."""
+class _Listening:
+    """What the event-loop drivers share: a `Listen` step makes a future that the next
+    change resolves (with `clock_wakes`, a move of the clock too)."""
 
-    __slots__ = ("_clock", "_heard", "_listening")
+    __slots__ = ("_clock", "_clock_wakes", "_heard", "_listening")
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, *, clock_wakes: bool) -> None:
         self._clock = clock
+        self._clock_wakes = clock_wakes
         self._heard: asyncio.Future[None] | None = None
         self._listening: tuple[Listen, Wake] | None = None
 
-    async def __call__(self, step: Wait) -> None:
-        if isinstance(step, Sleep):
-            await sleep_async(self._clock, step.seconds)
-        elif isinstance(step, Listen):
-            self.stop()
-            loop = asyncio.get_running_loop()
-            self._heard = heard = loop.create_future()
-            wake = waker(loop, heard)
-            step.add(wake)
-            self._listening = (step, wake)
-        elif isinstance(step, Park):
-            loop = asyncio.get_running_loop()
-            heard = loop.create_future() if self._heard is None else self._heard
-            if self._clock.autojump:
-                await autojump_for(self._clock, loop).park(heard, step.until)
-            else:
-                await asyncio.wait_for(heard, step.timeout)
-        elif ready_callbacks(asyncio.get_running_loop()):
-            await asyncio.sleep(0)  # a real transport yields while the bytes travel
+    def _listen(self, step: Listen) -> None:
+        self.stop()
+        loop = asyncio.get_running_loop()
+        self._heard = heard = loop.create_future()
+        wake = waker(loop, heard)
+        step.add(wake)
+        if self._clock_wakes:
+            self._clock.add_listener(wake)
+        self._listening = (step, wake)
 
     def stop(self) -> None:
         """Stop listening for changes."""
         if self._listening is not None:
             listen, wake = self._listening
             listen.remove(wake)
+            if self._clock_wakes:
+                self._clock.remove_listener(wake)
             self._listening = None
+
+
+class _AsyncWaits(_Listening):
+    """The async doors' waits, on the running event loop: see `_autojump`. Without
+    autojump, a wait lasts until the clock reaches its end, when time flows; on a clock
+    that only `advance()` moves, at most its length in real seconds, counted once from
+    the first wait (the driver then ends it)."""
+
+    __slots__ = ("_guard",)
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(clock, clock_wakes=False)
+        self._guard: float | None = None
+
+    async def __call__(self, step: Wait) -> bool | None:
+        if isinstance(step, Sleep):
+            await sleep_async(self._clock, step.seconds)
+        elif isinstance(step, Listen):
+            self._listen(step)
+        elif isinstance(step, Park):
+            loop = asyncio.get_running_loop()
+            heard = loop.create_future() if self._heard is None else self._heard
+            if self._clock.autojump:
+                await autojump_for(self._clock, loop).park(heard, step.until)
+                return None
+            real = self._clock.real_seconds_until(step.until)
+            if real is None:
+                if self._guard is None:
+                    self._guard = loop.time() + (step.timeout or 0.0)
+                real = self._guard - loop.time()
+            try:
+                await asyncio.wait_for(heard, max(0.0, real))
+            except asyncio.TimeoutError:
+                return not self._clock.flowing
+        elif ready_callbacks(asyncio.get_running_loop()):
+            await asyncio.sleep(0)  # a real transport yields while the bytes travel
+        return None
 
 
 def serve(
@@ -288,20 +320,18 @@ async def _run_async(steps: Steps[Result], clock: Clock) -> Result:
         waits.stop()
 
 
-class _RealtimeWaits:
+class _RealtimeWaits(_Listening):
     """The HTTP server's waits, on its event loop. Time passes by itself (at the clock's
     flow), or, on a virtual clock, a wait lasts until `advance()` moves the clock past
     it, for at most as many real seconds as it is long, counted from its start (a
     guard, so that nothing hangs; a receive's wait is its `maxWaitTime`). Every wait
     ends early once `ended` is done: the server stops, or the client left."""
 
-    __slots__ = ("_clock", "_ended", "_guard", "_heard", "_listening")
+    __slots__ = ("_ended", "_guard")
 
     def __init__(self, clock: Clock, ended: asyncio.Future[None]) -> None:
-        self._clock = clock
+        super().__init__(clock, clock_wakes=True)  # an advance may make events available
         self._ended = ended
-        self._heard: asyncio.Future[None] | None = None
-        self._listening: tuple[Listen, Wake] | None = None
         # On a virtual clock: the loop's time at which the receive's wait gives up.
         self._guard: float | None = None
 
@@ -309,13 +339,7 @@ class _RealtimeWaits:
         if isinstance(step, Sleep):
             await self._sleep(step.seconds)
         elif isinstance(step, Listen):
-            self.stop()
-            loop = asyncio.get_running_loop()
-            self._heard = heard = loop.create_future()
-            wake = waker(loop, heard)
-            step.add(wake)
-            self._clock.add_listener(wake)  # an advance may make events available
-            self._listening = (step, wake)
+            self._listen(step)
         elif isinstance(step, Park):
             loop = asyncio.get_running_loop()
             heard = self._heard or loop.create_future()
@@ -350,14 +374,6 @@ class _RealtimeWaits:
             (self._ended, heard), timeout=max(0.0, timeout), return_when=asyncio.FIRST_COMPLETED
         )
         return self._ended.done() or (real is None and not done)
-
-    def stop(self) -> None:
-        """Stop listening for changes."""
-        if self._listening is not None:
-            listen, wake = self._listening
-            listen.remove(wake)
-            self._clock.remove_listener(wake)
-            self._listening = None
 
 
 async def serve_realtime(

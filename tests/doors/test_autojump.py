@@ -312,6 +312,39 @@ async def test_until_without_autojump_waits_for_another_task(eventgrid: EventGri
     assert eventgrid.clock.now() == 0
 
 
+@pytest.mark.eventgrid(autojump=False)
+async def test_until_without_autojump_counts_its_timeout_once_not_from_each_change(
+    eventgrid: EventGrid,
+) -> None:
+    publishes = 0
+
+    async def keep_publishing() -> None:  # a change every 50 ms, for 3 s
+        nonlocal publishes
+        async with eventgrid.aio_publisher() as publisher:
+            for n in range(60):
+                await asyncio.sleep(0.05)
+                await publisher.send(cloud_event(n))
+                publishes += 1
+
+    publisher = asyncio.ensure_future(keep_publishing())
+    try:
+        with pytest.raises(TimeoutError, match="still false after 0.3 virtual seconds"):
+            await guarded(eventgrid.until(lambda: False, timeout=0.3))
+        assert publishes < 60  # it ended while the changes went on
+    finally:
+        publisher.cancel()
+
+
+async def test_until_on_a_flowing_clock_ends_when_the_clock_reaches_its_timeout(
+    eventgrid: EventGrid,
+) -> None:
+    eventgrid.clock.flow(600)  # ten virtual minutes a real second
+    with pytest.raises(TimeoutError, match="still false after 60 virtual seconds"):
+        await guarded(eventgrid.until(lambda: False, timeout=60))
+
+    assert eventgrid.clock.now() >= 60
+
+
 # -- many consumers --------------------------------------------------------------------
 
 CONSUMERS = 50
