@@ -134,6 +134,7 @@ def topic(view: TopicView) -> dict[str, Any]:
     """A namespace topic: what was published, and its subscriptions by name."""
     return {
         "name": view.name,
+        "event_retention_in_days": view.event_retention_in_days,
         "published": [cloudevent(event) for event in view.published],
         "subscriptions": {each.name: subscription(each) for each in view.subscriptions},
     }

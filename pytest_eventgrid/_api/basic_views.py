@@ -14,6 +14,8 @@ from .._broker._push import DeadLetter, DeliveryAttempt, PushSettings, PushSubsc
 from .._doors._webhooks import PushDeliveries, Webhook, loop_running, needs_event_loop
 from .._errors import name as name_check
 from .._errors import usage_error
+from .._wire._delivery_properties import as_mappings, checked_delivery_properties
+from . import routing
 from .assertions import PublishedAssertions
 from .calls import Scope
 from .cloudevent import decode
@@ -31,7 +33,8 @@ def as_sent(published: PublishedEvent) -> PublishedItem:
 
 
 class PushSubscriptionView:
-    """One webhook event subscription: its deliveries and dead letters."""
+    """One push event subscription (a webhook), of a Basic topic or domain or of a
+    namespace topic: its deliveries and dead letters."""
 
     def __init__(self, broker: Broker, subscription: PushSubscription) -> None:
         self._broker = broker
@@ -70,6 +73,12 @@ class PushSubscriptionView:
         """Undeliverable events dropped because dead-lettering is off."""
         with self._broker.lock:
             return list(self._subscription.dropped)
+
+    @property
+    def delivery_properties(self) -> list[dict[str, Any]]:
+        """The delivery properties, as the service shows them
+        (`deliveryAttributeMappings`): a secret value is hidden (None)."""
+        return as_mappings(self._subscription.delivery_properties)
 
     @property
     def pending(self) -> int:
@@ -121,16 +130,21 @@ class _Subscribable:
         filter: dict[str, Any] | None = None,
         schema: str | None = None,
         validate: bool = True,
+        delivery_properties: Any = None,
         **settings: Any,
     ) -> PushSubscriptionView:
-        """Push matching events to `destination` (an ASGI or WSGI app, a callable or a URL).
+        """Push matching events to `destination` (an ASGI or WSGI app, a callable or a
+        URL), or put them into a namespace topic (`eventgrid.topic("orders")`, as
+        CloudEvents: see the namespace push guide's routing section).
 
         `filter` takes the service's settings (`includedEventTypes`,
         `subjectBeginsWith`, `advancedFilters`, ...); `settings` the delivery settings
         (`max_delivery_attempts`, `event_time_to_live`, `max_events_per_batch`,
         `preferred_batch_size_in_kilobytes`, `dead_letter`). The validation handshake
         runs now when it can (a sync destination, or no event loop running), else at
-        the next `deliver_async()`; `validate=False` skips it.
+        the next `deliver_async()`; `validate=False` skips it. `delivery_properties`
+        sets headers on each delivery: `{"Authorization": {"value": "Bearer x",
+        "secret": True}, "Channel": {"source_field": "data.channel"}}`.
         """
         name_check("subscribe(name)", name, "guide/webhooks/#the-subscription-view")
         if schema is not None and schema not in SCHEMAS:
@@ -152,18 +166,27 @@ class _Subscribable:
                 f"preferred_batch_size_in_kilobytes, dead_letter.",
                 anchor="guide/webhooks/#delivery-settings",
             ) from error
+        # A namespace topic: CloudEvents only, and no handshake (not a webhook).
+        routed = routing.namespace_topic(destination, schema, self._topic.schema)
         subscription = PushSubscription(
             name,
-            webhook,
+            routed or webhook,
             filter=parse_filter(filter),
             settings=push_settings,
             schema=schema or self._topic.schema or "eventgrid",
             schema_declared=(schema or self._topic.schema) is not None,
-            validation="pending" if validate else "succeeded",
+            validation="pending" if validate and not routed else "succeeded",
+            delivery_properties=checked_delivery_properties(
+                delivery_properties,
+                "subscribe(delivery_properties=)",
+                "guide/webhooks/#delivery-properties",
+            ),
         )
+        if routed:
+            subscription.schema, subscription.schema_declared = "cloudevents", True
         with self._broker.lock:
             self._topic.subscription_home(self._domain_topic)[name] = subscription
-        if validate and _can_call_now(webhook):
+        if validate and not routed and can_call_now(webhook):
             self._deliveries.validate_now(self._topic, subscription)
         return PushSubscriptionView(self._broker, subscription)
 
@@ -187,7 +210,7 @@ class _Subscribable:
         return PushSubscriptionView(self._broker, found)
 
 
-def _can_call_now(webhook: Webhook) -> bool:
+def can_call_now(webhook: Webhook) -> bool:
     """Whether the handshake can run now: an ASGI app or an async callable cannot be
     called from sync code inside a running event loop."""
     return not needs_event_loop(webhook) or not loop_running()

@@ -20,7 +20,7 @@ from .. import _errors
 from .._broker import Broker, Clock, IdGenerator, JournalEntry, SubscriptionSettings
 from .._broker._chaos import ChaosSettings
 from .._broker._push import DeliveryAttempt
-from .._broker._settings import SEVEN_DAYS
+from .._broker._settings import DEFAULT_RETENTION_DAYS, SEVEN_DAYS, retention_days
 from .._doors import AsyncEventGridTransport, EventGridTransport, wait_until
 from .._doors._webhooks import PushDeliveries
 from .._errors import NOT_GIVEN, NotGiven
@@ -33,6 +33,10 @@ from . import history, scripting, topology
 from .assertions import PublishedAssertions
 from .basic_views import BasicTopicView
 from .calls import Scope
+from .event_hubs import EventHubView
+from .system_topics import SystemTopics, SystemTopicView, checked_system_topics, system_topic
+from .system_topics import declare as declare_system_topics
+from .system_topics import system_topics as all_system_topics
 from .timeline import timeout_with_timeline
 from .topology import (
     DEFAULT_KEY,
@@ -70,7 +74,9 @@ class EventGrid(PublishedAssertions):
         subscription: The subscription of `topic` that consumer helpers use by
             default; created at once.
         topics: More topology to create at once: `{"orders": ["billing"]}`, or with
-            per-subscription settings `{"orders": {"billing": {"lock_duration": 120}}}`.
+            per-subscription settings `{"orders": {"billing": {"lock_duration": 120}}}`;
+            settings with `"endpoint"` (or `"delivery_mode": "push"`) declare a push
+            subscription with `TopicView.subscribe()`'s keys.
         faults: Scripted faults to add at once, as mappings: `{"operation": "publish",
             "status": 503, "times": 2}` (see `fail()` and the failure-testing guide).
         chaos: Chaos to start with: True for the default mix, or `chaos()` keywords.
@@ -79,6 +85,10 @@ class EventGrid(PublishedAssertions):
             "schema": "eventgrid"}}`; `"subscriptions"` declares webhook subscriptions
             with `subscribe()`'s keys (`{"orders": {"subscriptions": {"billing":
             {"endpoint": "https://..."}}}}`; a domain: `"topics"` to subscriptions).
+            `{"endpoint": {"namespace_topic": "orders"}}` routes into a namespace topic.
+        system_topics: System topics to create at once, by name: `{"storage": {"source":
+            "/subscriptions/.../storageAccounts/shop", "topic_type": ...,
+            "subscriptions": {...}}}`, as `system_topic()` and `subscribe()` take them.
         key: When set, requests must carry this access key, else they get the
             service's 401. By default any key is accepted.
         auto_create: Create topics and subscriptions on first use by a request. With
@@ -90,6 +100,10 @@ class EventGrid(PublishedAssertions):
         max_delivery_count: Default deliveries before dead-lettering, 1-10.
         time_to_live: Default event time-to-live of subscriptions (7 days).
         dead_letter: Keep rejected and expired events in a dead-letter store.
+        event_retention_in_days: Days each namespace topic keeps an event after it was
+            published, 1 to 7 (default 7, as the service documents); a topic's own is
+            set with `topic(name).configure(event_retention_in_days=...)`. The default
+            `time_to_live` of a subscription is capped to it.
         seed: Seed for lock tokens, tracking ids, and the chance of faults and chaos
             (event ids come from the events; the factories take the test's seed too).
         start: The wall-clock instant that virtual time 0 stands for (default: now).
@@ -104,6 +118,7 @@ class EventGrid(PublishedAssertions):
         subscription: str | None = None,
         topics: Topology | None = None,
         basic_topics: BasicTopics | None = None,
+        system_topics: SystemTopics | None = None,
         faults: Sequence[Mapping[str, Any]] | None = None,
         chaos: bool | Mapping[str, Any] | None = None,
         key: str | None = None,
@@ -113,6 +128,7 @@ class EventGrid(PublishedAssertions):
         max_delivery_count: int = 10,
         time_to_live: float | timedelta = SEVEN_DAYS,
         dead_letter: bool = True,
+        event_retention_in_days: int = DEFAULT_RETENTION_DAYS,
         seed: int | str = 0,
         start: datetime | None = None,
     ) -> None:
@@ -122,6 +138,7 @@ class EventGrid(PublishedAssertions):
         subscription = _errors.optional_name("subscription", subscription, MARKER_DOCS)
         declared = topology.checked_topology(topics)
         declared_basic = topology.checked_basic_topics(basic_topics)
+        declared_system = checked_system_topics(system_topics)
         fault_specs = scripting.checked_faults(faults)
         chaos_settings = scripting.checked_chaos(chaos)
         key = topology.checked_key(key)
@@ -135,13 +152,19 @@ class EventGrid(PublishedAssertions):
             dead_letter=dead_letter,
         )
         self._broker = Broker(
-            self.clock, IdGenerator(seed), seed, auto_create=auto_create, key=key, defaults=defaults
+            self.clock,
+            IdGenerator(seed),
+            seed,
+            auto_create=auto_create,
+            key=key,
+            defaults=defaults,
+            retention_days=retention_days(event_retention_in_days),
         )
         self._key = key
         self._service = EventGridService(self._broker)
         # What the doors talk to: the scripted faults, in front of the wire.
         self._entry = FaultScript(self._service, self._broker, seed)
-        self._deliveries = PushDeliveries(self._broker)
+        self._deliveries = PushDeliveries(self._broker, self._entry.deliver)
         self.namespace_name = namespace
         self.region = region
         self.host = endpoint_host(namespace, region)
@@ -152,6 +175,9 @@ class EventGrid(PublishedAssertions):
         # The default subscription exists whatever else `topics=` declares.
         self.subscription()
         self._views.declare(declared, declared_basic)
+        declare_system_topics(
+            self._broker, self._deliveries, declared_system, self._views.declared_endpoint
+        )
         for operation, outcome, options in fault_specs:
             self.fail(operation, outcome, **options)
         if chaos_settings is not None:
@@ -224,6 +250,25 @@ class EventGrid(PublishedAssertions):
         (`channel_name=`, the `aeg-channel-name` header)."""
         return self._basic_view(name, "partner", schema, "partner_namespace")
 
+    def system_topic(
+        self, name: str, *, source: str | None = None, topic_type: str | None = None
+    ) -> SystemTopicView:
+        """The system topic `name`: the events an Azure service raises about the
+        resource `source` (its resource id), of `topic_type` (default: read from
+        `source`, such as `Microsoft.Storage.StorageAccounts`). `source` is needed
+        when the topic is new.
+
+        The test stands for Azure: `publish()` raises events on it (the system-event
+        factories make them); subscribe to it as to a Basic topic, a namespace topic
+        (`eventgrid.topic("uploads")`) included.
+        """
+        return system_topic(self._broker, self._deliveries, name, source, topic_type)
+
+    @property
+    def system_topics(self) -> list[SystemTopicView]:
+        """Every system topic the fake has, in creation order."""
+        return all_system_topics(self._broker, self._deliveries)
+
     @property
     def basic_topics(self) -> list[BasicTopicView]:
         """Every Basic topic, domain and partner namespace the fake has so far: those
@@ -245,8 +290,15 @@ class EventGrid(PublishedAssertions):
         endpoint = self._basic_view(topic, None, None, "aio_basic_publisher").endpoint
         return _clients.basic_publisher(AioEventGridPublisherClient, self, endpoint, **kwargs)
 
+    def event_hub(self, name: str) -> EventHubView:
+        """The event hub `name`, as a destination of namespace push subscriptions
+        (`topic(t).subscribe(s, eventgrid.event_hub(name))`) and as the record of every
+        batch Event Grid sent it."""
+        return EventHubView(self._broker, name)
+
     def deliver(self, *, drain: bool = False) -> list[DeliveryAttempt]:
-        """Push every due event to its webhook subscriptions, now.
+        """Push every due event to its push subscriptions (of Basic topics, domains and
+        namespace topics), now.
 
         With `drain=True`, keep going along the retry schedule on the virtual clock
         until nothing is pending: every event is delivered or dead-lettered. Use
@@ -323,7 +375,8 @@ class EventGrid(PublishedAssertions):
         """Script a fault: matching requests get `outcome` instead of the usual answer.
 
         `operation` is "publish", "receive", "acknowledge", "release", "reject",
-        "renew_locks" or (Basic) "send", or None for any; `topic`, `subscription` and
+        "renew_locks", (Basic) "send" or (a push delivery) "deliver", or None for
+        any request but deliveries; `topic`, `subscription` and
         `when` (a predicate on the request) narrow it further. `outcome` comes from
         `pytest_eventgrid.faults` (`status(503)`, `throttle(retry_after=5)`,
         `connection_refused()`, `read_timeout()`, `latency(30)`,

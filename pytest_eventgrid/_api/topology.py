@@ -13,6 +13,7 @@ from .._broker._basic import SCHEMAS
 from .._doors._webhooks import PushDeliveries
 from .._errors import UsageError, in_context, one_of, usage_error
 from .._wire._hosts import EVENTGRID_DOMAIN, NAMESPACE_NAME, REGION_NAME, basic_host, host_of
+from . import routing
 from .basic_views import BasicTopicView, DomainTopicView
 from .views import NamespaceView, TopicView
 
@@ -36,6 +37,7 @@ WEBHOOK_KEYS = frozenset(
         "schema",
         "filter",
         "validate",
+        "delivery_properties",
         "max_delivery_attempts",
         "event_time_to_live",
         "max_events_per_batch",
@@ -43,6 +45,27 @@ WEBHOOK_KEYS = frozenset(
         "dead_letter",
     }
 )
+
+# What a declared namespace push subscription may say: the topic view's subscribe()
+# keywords, its destination as "endpoint", and "delivery_mode".
+PUSH_KEYS = frozenset(
+    {
+        "endpoint",
+        "delivery_mode",
+        "url",
+        "filter",
+        "validate",
+        "delivery_properties",
+        "max_delivery_count",
+        "event_time_to_live",
+        "max_events_per_batch",
+        "preferred_batch_size_in_kilobytes",
+        "dead_letter",
+        "not_retried",
+    }
+)
+DELIVERY_MODES = ("queue", "push")
+NAMESPACE_PUSH_DOCS = "guide/namespace-push/#declared-subscriptions"
 
 Topology = Mapping[str, Iterable[str] | Mapping[str, Mapping[str, Any]]]
 BasicTopics = Mapping[str, str | Mapping[str, Any] | None]
@@ -111,8 +134,58 @@ def checked_topology(topics: object) -> dict[str, Mapping[str, Any]]:
                     "a mapping of subscription settings ({'lock_duration': 120}), or None",
                     TOPOLOGY_DOCS,
                 )
+            if settings is not None:
+                _check_delivery_mode(settings, topic, name)
         topology[topic] = subscriptions
     return topology
+
+
+def is_push(settings: Mapping[str, Any] | None) -> bool:
+    """Whether declared subscription settings make a push subscription: an
+    `endpoint`, or `delivery_mode` "push"."""
+    return settings is not None and (
+        "endpoint" in settings or str(settings.get("delivery_mode", "")).lower() == "push"
+    )
+
+
+def _check_delivery_mode(settings: Mapping[str, Any], topic: str, name: str) -> None:
+    """`delivery_mode`, and a push subscription's shape: "endpoint" and the keys of
+    subscribe(). The values are subscribe()'s (or the queue settings') to check."""
+    where = f"topics={{{topic!r}: {{{name!r}: ...}}}}"
+    mode = settings.get("delivery_mode", "push" if "endpoint" in settings else "queue")
+    if not isinstance(mode, str) or mode.lower() not in DELIVERY_MODES:
+        raise usage_error(
+            f"{where} delivery_mode", mode, one_of(DELIVERY_MODES, mode), NAMESPACE_PUSH_DOCS
+        )
+    if mode.lower() == "queue":
+        if "endpoint" in settings:
+            raise usage_error(
+                where,
+                dict(settings),
+                'queue settings without "endpoint", or delivery_mode "push"',
+                NAMESPACE_PUSH_DOCS,
+            )
+        return
+    unknown = sorted(set(map(str, settings)) - PUSH_KEYS)
+    if unknown or "endpoint" not in settings:
+        raise usage_error(
+            where,
+            dict(settings),
+            'a push subscription: "endpoint" (the webhook\'s URL, or {"event_hub": name}) '
+            f"and any of {', '.join(sorted(PUSH_KEYS - {'endpoint'}))}"
+            + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
+            NAMESPACE_PUSH_DOCS,
+        )
+    endpoint = settings["endpoint"]
+    if isinstance(endpoint, str) and not endpoint.startswith(("http://", "https://")):
+        raise usage_error(
+            f"{where} endpoint",
+            endpoint,
+            "an http:// or https:// URL (or, from Python, an ASGI or WSGI app or a callable)",
+            NAMESPACE_PUSH_DOCS,
+        )
+    if "validate" in settings:
+        _errors.flag(f"{where} validate", settings["validate"], NAMESPACE_PUSH_DOCS)
 
 
 def checked_basic_topics(basic_topics: object) -> dict[str, Any]:
@@ -197,6 +270,8 @@ def _check_webhooks(subscriptions: object, *keys: object) -> None:
                 DECLARED_WEBHOOKS_DOCS,
             )
         endpoint = declared["endpoint"]
+        if isinstance(endpoint, Mapping):
+            routing.check_declared_destination(_at(*keys, name, "endpoint"), endpoint)
         if isinstance(endpoint, str) and not endpoint.startswith(("http://", "https://")):
             raise usage_error(
                 _at(*keys, name, "endpoint"),
@@ -274,7 +349,12 @@ class TopologyViews:
         for topic, subscriptions in topology.items():
             view = self.topic(topic)
             for name, settings in subscriptions.items():
-                view.subscription(name, **dict(settings or {}))
+                if is_push(settings):
+                    self._declare_push(view, name, settings)
+                    continue
+                queue_settings = dict(settings or {})
+                queue_settings.pop("delivery_mode", None)
+                view.subscription(name, **queue_settings)
         for name, declaration in basic_topics.items():
             if declaration is None or isinstance(declaration, str):
                 self.basic(name, "topic", declaration)
@@ -284,6 +364,26 @@ class TopologyViews:
             for topic, subscriptions in (declaration.get("topics") or {}).items():
                 self._declare_webhooks(basic.topic(topic), subscriptions, name, "topics", topic)
 
+    def declared_endpoint(self, endpoint: object) -> object:
+        """A declared endpoint as `subscribe()` takes it: `{"namespace_topic": "orders"}`
+        is that topic of the fake's own namespace."""
+        return routing.declared_destination(endpoint, self._home)
+
+    def _declare_push(self, view: TopicView, name: str, declared: Mapping[str, Any]) -> None:
+        """A declared namespace push subscription; its handshake waits for the next
+        delivery, as a declared Basic one does."""
+        settings = dict(declared)
+        settings.pop("delivery_mode", None)
+        endpoint = settings.pop("endpoint")
+        validate = settings.pop("validate", True)
+        try:
+            created = view.subscribe(name, endpoint, validate=False, **settings)
+        except UsageError as error:
+            raise in_context(f"topics={{{view.name!r}: {{{name!r}: ...}}}}", error) from None
+        if validate and not isinstance(endpoint, Mapping):  # an event hub: no handshake
+            with self._broker.lock:
+                created._subscription.validation = "pending"
+
     def _declare_webhooks(
         self, view: BasicTopicView | DomainTopicView, subscriptions: Any, *keys: object
     ) -> None:
@@ -292,13 +392,13 @@ class TopologyViews:
         a fake never waits on the network."""
         for name, declared in (subscriptions or {}).items():
             settings = dict(declared)
-            endpoint = settings.pop("endpoint")
+            endpoint = self.declared_endpoint(settings.pop("endpoint"))
             validate = settings.pop("validate", True)
             try:
                 created = view.subscribe(name, endpoint, validate=False, **settings)
             except UsageError as error:
                 raise in_context(_at(*keys, name), error) from None
-            if validate:
+            if validate and not routing.is_declared_destination(declared["endpoint"]):
                 # Subscribed unchecked, then marked as still to shake hands.
                 with self._broker.lock:
                     created._subscription.validation = "pending"

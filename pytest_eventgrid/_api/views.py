@@ -8,8 +8,11 @@ from typing import Any
 from azure.core.messaging import CloudEvent
 
 from .._broker import Namespace, Snapshot, State, SubscriptionQueue, SubscriptionSettings
+from .._broker._settings import retention_days
 from .._errors import name as name_check
+from . import namespace_push
 from .assertions import PublishedAssertions, SubscriptionAssertions
+from .basic_views import PushSubscriptionView
 from .calls import Scope, SubscriptionEvent
 from .cloudevent import decode
 
@@ -65,8 +68,8 @@ class SubscriptionView(SubscriptionAssertions):
     def configure(self, **settings: float | timedelta | int | bool) -> SubscriptionView:
         """Change delivery settings (`lock_duration`, `max_delivery_count`, ...)."""
         with self._namespace.broker.lock:
-            queue = self._queue
-            queue.settings = queue.settings.updated(**settings)
+            updated = self._queue.settings.updated(**settings)
+            self._namespace.subscription(self.topic, self.name, settings=updated)
         return self
 
     @property
@@ -106,7 +109,9 @@ class SubscriptionView(SubscriptionAssertions):
 
     @property
     def dropped(self) -> list[SubscriptionEvent]:
-        """Events dropped because dead-lettering is off for this subscription."""
+        """Events dropped: dead-lettering is off for this subscription, or the topic's
+        retention ended while they were pending (`Event retention period of the topic
+        exceeded.`)."""
         return self._history("dropped")
 
     @property
@@ -135,9 +140,28 @@ class TopicView(PublishedAssertions):
     @property
     def published(self) -> list[CloudEvent]:  # type: ignore[type-arg]
         """Every event published to the topic, in order, as the service stored it."""
-        with self._namespace.broker.lock:
-            stored = list(self._namespace.topic(self.name).published)
+        broker = self._namespace.broker
+        with broker.lock:
+            stored = list(self._namespace.topic(self.name).held(broker.clock.now()))
         return [decode(event) for event in stored]
+
+    @property
+    def event_retention_in_days(self) -> int:
+        """Days the topic keeps an event after it was published (1-7), whatever its
+        state: the namespace's default (7 unless `EventGrid(event_retention_in_days=)`
+        says otherwise), or what `configure()` set."""
+        with self._namespace.broker.lock:
+            return self._namespace.topic(self.name).retention_days
+
+    def configure(self, *, event_retention_in_days: int) -> TopicView:
+        """Change the topic's event retention (1-7 days). Refused below the
+        `time_to_live` of one of its subscriptions, as on the service; events older
+        than a shorter retention are gone at once."""
+        days = retention_days(event_retention_in_days)
+        broker = self._namespace.broker
+        with broker.lock:
+            self._namespace.topic(self.name).set_retention_days(days, broker.clock.now())
+        return self
 
     def subscription(self, name: str, **settings: Any) -> SubscriptionView:
         """The queue subscription `name`, created with `settings` if it is new.
@@ -148,8 +172,13 @@ class TopicView(PublishedAssertions):
         name_check("subscription(name)", name, "guide/#views")
         namespace = self._namespace
         with namespace.broker.lock:
+            namespace_push.refuse_push_name(namespace, self.name, name)
             existing = namespace.topic(self.name).subscriptions.get(name)
-            base = existing.settings if existing else namespace.defaults
+            base = (
+                existing.settings
+                if existing
+                else namespace.topic(self.name).new_subscription_settings(namespace.defaults)
+            )
             namespace.subscription(
                 self.name, name, settings=base.updated(**settings) if settings else None
             )
@@ -157,10 +186,56 @@ class TopicView(PublishedAssertions):
 
     @property
     def subscriptions(self) -> list[SubscriptionView]:
-        """Every subscription of the topic."""
+        """Every queue subscription of the topic (`push_subscriptions` has the others)."""
         with self._namespace.broker.lock:
             names = list(self._namespace.topic(self.name).subscriptions)
         return [SubscriptionView(self._namespace, self.name, name) for name in names]
+
+    def subscribe(
+        self,
+        name: str,
+        destination: Any,
+        *,
+        url: str | None = None,
+        filter: dict[str, Any] | None = None,
+        validate: bool = True,
+        delivery_properties: Any = None,
+        **settings: Any,
+    ) -> PushSubscriptionView:
+        """Push matching events to `destination` (an ASGI or WSGI app, a callable or a
+        URL), as a push subscription of this topic with a webhook destination; or to
+        an event hub (`eventgrid.event_hub(name)`, or `{"event_hub": name}`).
+
+        `filter` takes the service's `filtersConfiguration` (`includedEventTypes`,
+        `filters`); `settings` the delivery settings (`max_delivery_count`,
+        `event_time_to_live`, `max_events_per_batch`,
+        `preferred_batch_size_in_kilobytes`, `dead_letter`, `not_retried`). The
+        CloudEvents abuse-protection handshake runs now when it can (a sync
+        destination, or no event loop running), else at the next `deliver_async()`;
+        `validate=False` skips it. `delivery_properties` sets headers (or Event Hubs
+        message properties): `{"Channel": "web", "OrderId": {"source_field":
+        "data.orderId"}}`.
+        """
+        return namespace_push.subscribe(
+            self._namespace,
+            self.name,
+            name,
+            destination,
+            url=url,
+            filter=filter,
+            validate=validate,
+            settings=settings,
+            delivery_properties=delivery_properties,
+        )
+
+    def push_subscription(self, name: str) -> PushSubscriptionView:
+        """The push subscription `name`: its deliveries and dead letters."""
+        return namespace_push.push_subscription(self._namespace, self.name, name)
+
+    @property
+    def push_subscriptions(self) -> list[PushSubscriptionView]:
+        """Every push subscription of the topic, in the order they were made."""
+        return namespace_push.push_subscriptions(self._namespace, self.name)
 
     def __repr__(self) -> str:
         return f"<TopicView {self.name}>"

@@ -75,3 +75,23 @@ class BasicTopic:
         if domain_topic is None:
             return self.subscriptions
         return self.domain_topics.setdefault(domain_topic, {})
+
+
+@dataclass
+class SystemTopic(BasicTopic):
+    """A system topic: the events an Azure service raises about one resource
+    (`source`, its ARM id), of `topic_type` (`Microsoft.Storage.StorageAccounts`).
+
+    It has no publish endpoint: Azure raises its events (in the fake, the test
+    does). They are Event Grid-schema events, with `topic` set to `source`; each
+    subscription gets them in its own schema. `host` holds the name, for the timeline.
+    """
+
+    kind: str = "system"
+    schema: str | None = "eventgrid"
+    source: str = ""
+    topic_type: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.host

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from .._errors import usage_error
-from ._basic import BasicTopic
+from ._basic import BasicTopic, SystemTopic
 from ._chaos import ChaosSettings
 from ._clock import Clock
 from ._ids import IdGenerator
 from ._journal import Journal, JournalEntry, JournalItem, publish_entry
+from ._push import PushSubscription
 from ._queue import Delivery, Event, Snapshot, SubscriptionQueue, TokenResult
-from ._settings import SubscriptionSettings
+from ._settings import (
+    DAY,
+    DEFAULT_RETENTION_DAYS,
+    RETENTION_DOCS,
+    SubscriptionSettings,
+    capped_to_retention,
+    check_within_retention,
+)
 
 T = TypeVar("T")
 # Every host under this domain is served: a namespace, or a Basic topic once declared.
@@ -32,13 +41,79 @@ class NotFound(LookupError):
 
 
 class Topic:
-    """A namespace topic: what was published to it, and its queue subscriptions."""
+    """A namespace topic: what was published to it, and its queue subscriptions.
 
-    def __init__(self, name: str, created_at: float) -> None:
+    `published` holds what the topic still keeps: an event is gone `retention_days`
+    after it was published (`held()` trims it in O(events removed)).
+    """
+
+    def __init__(
+        self, name: str, created_at: float, retention_days: int = DEFAULT_RETENTION_DAYS
+    ) -> None:
         self.name = name
         self.created_at = created_at
-        self.published: list[Event] = []
+        self.retention_days = retention_days
+        self.published: deque[Event] = deque()
+        # (instant, number of events) of each publish still held, oldest first.
+        self._batches: deque[tuple[float, int]] = deque()
         self.subscriptions: dict[str, SubscriptionQueue] = {}
+        # Push subscriptions (webhooks...), by name: a name is a queue's or a push's.
+        self.push_subscriptions: dict[str, PushSubscription] = {}
+
+    # -- retention -------------------------------------------------------------------
+
+    @property
+    def retention(self) -> float:
+        """Seconds an event is kept after it was published."""
+        return self.retention_days * DAY
+
+    def hold(self, events: Sequence[Event], now: float) -> None:
+        """Keep `events`, published at `now`, for the retention (trimmed when read:
+        the publish path stays two appends)."""
+        self.published.extend(events)
+        self._batches.append((now, len(events)))
+
+    def held(self, now: float) -> deque[Event]:
+        """The events the topic still keeps at `now`, oldest first."""
+        self._trim(now)
+        return self.published
+
+    def _trim(self, now: float) -> None:
+        cutoff, batches, published = now - self.retention, self._batches, self.published
+        while batches and batches[0][0] <= cutoff:
+            for _ in range(batches.popleft()[1]):
+                published.popleft()
+
+    def new_subscription_settings(self, defaults: SubscriptionSettings) -> SubscriptionSettings:
+        """The settings of a new subscription given none: `defaults`, with a
+        time-to-live no longer than the retention."""
+        return capped_to_retention(defaults, self.retention_days)
+
+    def check_settings(self, subscription: str, settings: SubscriptionSettings) -> None:
+        """Refuse settings whose time-to-live is longer than the retention."""
+        check_within_retention(settings, self.retention_days, self.name, subscription)
+
+    def set_retention_days(self, days: int, now: float) -> None:
+        """Keep events `days` days; refused below a subscription's time-to-live, as the
+        service refuses it. Events older than a shorter retention are gone at `now`."""
+        longer = sorted(
+            name
+            for name, queue in self.subscriptions.items()
+            if queue.settings.time_to_live > days * DAY
+        )
+        if longer:
+            raise usage_error(
+                f"event_retention_in_days of topic '{self.name}' cannot be {days}: the "
+                f"time_to_live of subscription(s) {', '.join(repr(n) for n in longer)} is "
+                "longer, and the service refuses a retention shorter than a subscription's "
+                "eventTimeToLive. Lower their time_to_live first, or give the namespace's "
+                "default retention (event_retention_in_days=) before they are created.",
+                anchor=RETENTION_DOCS,
+            )
+        self.retention_days = days
+        self._trim(now)
+        for queue in self.subscriptions.values():
+            queue.set_retention(days * DAY, now)
 
 
 class Namespace:
@@ -52,11 +127,14 @@ class Namespace:
         auto_create: bool = True,
         key: str | None = None,
         defaults: SubscriptionSettings | None = None,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
     ) -> None:
         self.name = name
         self.auto_create = auto_create
         self.key = key
         self.defaults = defaults or SubscriptionSettings()
+        # The event retention of new topics (`eventRetentionInDays`).
+        self.retention_days = retention_days
         self.topics: dict[str, Topic] = {}
         self._broker = broker
 
@@ -74,7 +152,7 @@ class Namespace:
         if not create:
             raise NotFound("Topic", name)
         now = self._broker.clock.now()
-        created = self.topics[name] = Topic(name, now)
+        created = self.topics[name] = Topic(name, now, self.retention_days)
         self._broker.journal.record(JournalEntry(now, "create_topic", self.name, name))
         return created
 
@@ -89,6 +167,8 @@ class Namespace:
         """The queue subscription `name` of `topic`, created if `create`."""
         owner = self.topic(topic, create=create)
         found = owner.subscriptions.get(name)
+        if settings is not None:
+            owner.check_settings(name, settings)
         if found is not None:
             if settings is not None:
                 found.settings = settings
@@ -97,8 +177,9 @@ class Namespace:
             raise NotFound("Event subscription", name)
         now = self._broker.clock.now()
         created = owner.subscriptions[name] = SubscriptionQueue(
-            name, settings or self.defaults, self._broker.ids, now
+            name, settings or owner.new_subscription_settings(self.defaults), self._broker.ids, now
         )
+        created.retention = owner.retention
         created.on_transition = functools.partial(self._record_transition, topic, name)
         created.chaos = self._broker.chaos
         self._broker.journal.record(
@@ -140,9 +221,12 @@ class Namespace:
         topic = self.topics.get(topic_name)
         if topic is None:
             topic = self.topic(topic_name, create=self.auto_create)
-        topic.published.extend(events)
+        topic.hold(events, now)
         for queue in topic.subscriptions.values():
             queue.enqueue(events, now)
+        if topic.push_subscriptions:
+            for push in topic.push_subscriptions.values():
+                push.offer(events, now)
         broker.journal.record(publish_entry(now, self.name, topic_name, events))
 
     def receive(self, topic: str, subscription: str, max_events: int) -> list[Delivery]:
@@ -230,7 +314,7 @@ class Broker:
     All state changes happen under `lock`, so the broker may be driven from several
     threads at once. The broker holds the service's policy for hosts: which host is a
     namespace or a Basic topic, and what a new one is created with (`auto_create`,
-    `key`, the subscription `defaults`).
+    `key`, the subscription `defaults`, the topics' `retention_days`).
     """
 
     def __init__(
@@ -242,6 +326,7 @@ class Broker:
         auto_create: bool = True,
         key: str | None = None,
         defaults: SubscriptionSettings | None = None,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
     ) -> None:
         self.clock = clock
         self.ids = ids
@@ -250,9 +335,11 @@ class Broker:
         self.lock = threading.RLock()
         self.namespaces: dict[str, Namespace] = {}
         self.basic_topics: dict[str, BasicTopic] = {}
+        self.system_topics: dict[str, SystemTopic] = {}  # by name: they have no host
         self.auto_create = auto_create
         self.key = key
         self.defaults = defaults or SubscriptionSettings()
+        self.retention_days = retention_days
 
     def locked(self, action: Callable[[], T]) -> T:
         """Run `action` under the broker lock."""
@@ -292,6 +379,7 @@ class Broker:
             "auto_create": self.auto_create,
             "key": self.key,
             "defaults": self.defaults,
+            "retention_days": self.retention_days,
         }
         return Namespace(name, self, **{**policy, **settings})  # type: ignore[arg-type]
 

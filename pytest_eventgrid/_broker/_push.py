@@ -9,11 +9,13 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from .._errors import usage_error
+from ._chaos import CALM, ChaosSettings
 from ._filters import EventFilter
 
 Event = dict[str, Any]
@@ -40,6 +42,25 @@ REASON_MAX_ATTEMPTS = "MaxDeliveryAttemptsExceeded"
 REASON_TIME_TO_LIVE = "TimeToLiveExceeded"
 REASON_NOT_RETRIED = "NonRetriableDeliveryFailure"
 
+# Namespace push (namespace-delivery-retry.md): attempts at 0 s, 10 s, 30 s, 1 min and
+# 5 min (the docs' worked example counts these from the first attempt), then every 5 min.
+NAMESPACE_ATTEMPT_TIMES = (0.0, 10.0, 30.0, 60.0, 300.0)
+NAMESPACE_RETRY_EVERY_AFTER = 300.0
+# Never retried: the docs' list (400, 401, 403, 404, 414) and 413 (not retried in its
+# status table and dead-lettered at once in its dead-letter section). The status table
+# retries 401 and 404 after 5 min instead: a subscription may say `not_retried=`.
+NAMESPACE_NOT_RETRIED = frozenset({400, 401, 403, 404, 413, 414})
+NAMESPACE_MIN_RETRY_DELAY = {401: 300.0, 404: 300.0, 408: 120.0, 503: 30.0}
+SEVEN_DAYS = 7 * 24 * 3600.0
+# `deadletterreason` texts of namespace dead letters (namespace-delivery-retry.md,
+# dead-letter-event-subscriptions-namespace-topics.md; the time-to-live one is the
+# fake's pull dead letters' guess).
+NAMESPACE_REASON_TEXTS = {
+    REASON_MAX_ATTEMPTS: "Maximum delivery attempts was exceeded.",
+    REASON_TIME_TO_LIVE: "Time to live exceeded.",
+    REASON_NOT_RETRIED: "Undeliverable due to client error",
+}
+
 
 def outcome_name(status: int | None) -> str:
     """The `lastDeliveryOutcome` the service reports for a response status."""
@@ -60,7 +81,8 @@ def retry_delay(attempts: int, status: int | None) -> float:
 
 @dataclass(frozen=True)
 class PushSettings:
-    """Delivery settings of one push event subscription.
+    """Delivery settings of one push event subscription of Event Grid Basic, and its
+    retry policy.
 
     Attributes:
         max_delivery_attempts: Attempts before dead-lettering (1-30, default 30).
@@ -76,23 +98,117 @@ class PushSettings:
     preferred_batch_size_in_kilobytes: int = 64
     dead_letter: bool = True
 
+    ATTEMPTS_RANGE: ClassVar[tuple[int, int]] = (1, 30)
+    TIME_TO_LIVE_RANGE: ClassVar[tuple[float, float]] = (60, 86400)
+    # The public names of fields, where they differ (namespaces say max_delivery_count).
+    PUBLIC_NAMES: ClassVar[Mapping[str, str]] = {}
+    DOCS: ClassVar[str] = "guide/webhooks/#delivery-settings"
+
     def __post_init__(self) -> None:
-        _check_range("max_delivery_attempts", self.max_delivery_attempts, 1, 30)
-        _check_range("event_time_to_live", self.event_time_to_live, 60, 86400)
-        _check_range("max_events_per_batch", self.max_events_per_batch, 1, 5000)
-        _check_range(
+        self._check("max_delivery_attempts", self.max_delivery_attempts, *self.ATTEMPTS_RANGE)
+        self._check("event_time_to_live", self.event_time_to_live, *self.TIME_TO_LIVE_RANGE)
+        self._check("max_events_per_batch", self.max_events_per_batch, 1, 5000)
+        self._check(
             "preferred_batch_size_in_kilobytes", self.preferred_batch_size_in_kilobytes, 1, 1024
         )
+
+    def _check(self, name: str, value: float, low: float, high: float) -> None:
+        _check_range(self.PUBLIC_NAMES.get(name, name), value, low, high, self.DOCS)
 
     def updated(self, **changes: Any) -> PushSettings:
         return replace(self, **changes)
 
+    # -- the retry policy ---------------------------------------------------------------
 
-def _check_range(name: str, value: float, low: float, high: float) -> None:
+    def never_retried(self, status: int | None) -> bool:
+        """Whether a failed attempt with `status` dead-letters at once."""
+        return status in NOT_RETRIED
+
+    def next_due(self, pending: PendingEvent, status: int | None, now: float) -> float:
+        """When to try again after the `pending.attempts`-th attempt failed at `now`."""
+        return now + retry_delay(pending.attempts, status)
+
+    def expired(self, pending: PendingEvent, now: float) -> bool:
+        """Whether the event's time-to-live is over at `now` (checked when an attempt
+        is due, as on the service)."""
+        return now - pending.published_at > self.event_time_to_live
+
+
+@dataclass(frozen=True)
+class NamespacePushSettings(PushSettings):
+    """Delivery settings of a push subscription of a namespace topic, and its retry
+    policy (namespace-delivery-retry.md).
+
+    Attributes:
+        max_delivery_attempts: Attempts before dead-lettering: `max_delivery_count`,
+            1-10, default 10.
+        event_time_to_live: Seconds from publishing an event may wait (60 s to 7 days).
+        not_retried: Statuses that dead-letter at once (default 400, 401, 403, 404, 413
+            and 414).
+    """
+
+    max_delivery_attempts: int = 10
+    event_time_to_live: float = SEVEN_DAYS
+    not_retried: frozenset[int] = NAMESPACE_NOT_RETRIED
+
+    ATTEMPTS_RANGE: ClassVar[tuple[int, int]] = (1, 10)
+    TIME_TO_LIVE_RANGE: ClassVar[tuple[float, float]] = (60, SEVEN_DAYS)
+    PUBLIC_NAMES: ClassVar[Mapping[str, str]] = {"max_delivery_attempts": "max_delivery_count"}
+    DOCS: ClassVar[str] = "guide/namespace-push/#delivery-settings"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "not_retried", _statuses(self.not_retried, self.DOCS))
+
+    def never_retried(self, status: int | None) -> bool:
+        return status in self.not_retried
+
+    def next_due(self, pending: PendingEvent, status: int | None, now: float) -> float:
+        """The next time of the schedule, counted from the first attempt; no sooner
+        than the least wait after some statuses."""
+        first = pending.first_attempt_at if pending.first_attempt_at is not None else now
+        attempt = pending.attempts + 1
+        # A least wait may have pushed this attempt past its own time: take the next.
+        while first + namespace_attempt_time(attempt) <= now:
+            attempt += 1
+        scheduled = first + namespace_attempt_time(attempt)
+        return max(scheduled, now + NAMESPACE_MIN_RETRY_DELAY.get(status or 0, 0.0))
+
+    def expired(self, pending: PendingEvent, now: float) -> bool:
+        # At the time-to-live itself the event is dead-lettered: the docs' example has
+        # attempt 8 due at minute 20 of a 20-minute time-to-live dead-letter it.
+        return now - pending.published_at >= self.event_time_to_live
+
+
+def namespace_attempt_time(attempt: int) -> float:
+    """Seconds after the first attempt that attempt number `attempt` (from 1) is due."""
+    if attempt <= len(NAMESPACE_ATTEMPT_TIMES):
+        return NAMESPACE_ATTEMPT_TIMES[attempt - 1]
+    extra = attempt - len(NAMESPACE_ATTEMPT_TIMES)
+    return NAMESPACE_ATTEMPT_TIMES[-1] + extra * NAMESPACE_RETRY_EVERY_AFTER
+
+
+def _statuses(value: object, docs: str) -> frozenset[int]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        value = None
+    statuses = list(value) if value is not None else None
+    if statuses is None or not all(
+        isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599
+        for status in statuses
+    ):
+        raise usage_error(
+            f"not_retried must be a list of HTTP error statuses (400-599), such as "
+            f"[400, 403, 413, 414]; got {value!r}.",
+            anchor=docs,
+        )
+    return frozenset(statuses)
+
+
+def _check_range(name: str, value: float, low: float, high: float, docs: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         raise usage_error(
             f"{name} must be between {low:g} and {high:g}, as on the service; got {value!r}.",
-            anchor="guide/webhooks/#delivery-settings",
+            anchor=docs,
         )
 
 
@@ -107,6 +223,7 @@ class PendingEvent:
     attempts: int = 0
     last_status: int | None = None
     last_attempt_at: float | None = None
+    first_attempt_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +262,9 @@ class DeadLetter:
         last_delivery_outcome: The outcome of the last attempt (`NotAttempted` if none).
         published_at: Virtual time the event was published.
         last_attempt_at: Virtual time of the last attempt, or of the expiry.
+        dead_letter_properties: What a namespace dead letter carries as
+            `deadLetterProperties`: `deadletterreason`, `deliveryattempts`,
+            `deliveryresult`, `publishutc` and `deliveryattemptutc` (empty for Basic).
     """
 
     event: Event
@@ -153,6 +273,7 @@ class DeadLetter:
     last_delivery_outcome: str
     published_at: float
     last_attempt_at: float | None
+    dead_letter_properties: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -170,6 +291,12 @@ class PushSubscription:
     # "pending" until the destination passed the handshake, then "succeeded" or "failed"
     # (a failed subscription is never created on the service, so it receives nothing).
     validation: str = "pending"
+    # Set for namespace push: virtual seconds to UTC, for `deadLetterProperties`.
+    utc: Callable[[float], datetime] | None = None
+    # The broker's chaos (namespace push): duplicates and reordering of batches.
+    chaos: ChaosSettings = field(default_factory=lambda: CALM)
+    # Custom headers (webhooks) or message properties (Event Hubs) of each delivery.
+    delivery_properties: tuple[DeliveryProperty, ...] = ()
     attempts: list[DeliveryAttempt] = field(default_factory=list)
     delivered: list[Event] = field(default_factory=list)
     dead_lettered: list[DeadLetter] = field(default_factory=list)
@@ -225,10 +352,12 @@ class PushSubscription:
         # Time-to-live is checked when an attempt is due (delivery-and-retry.md).
         alive: list[PendingEvent] = []
         for pending in due:
-            if now - pending.published_at > self.settings.event_time_to_live:
+            if self.settings.expired(pending, now):
                 self._dead_letter(pending, REASON_TIME_TO_LIVE)
             else:
                 alive.append(pending)
+        if self.chaos.reorder and len(alive) > 1:
+            alive = [alive.pop(self.chaos.pick(len(alive))) for _ in range(len(alive))]
         limit = self.settings.max_events_per_batch
         budget = self.settings.preferred_batch_size_in_kilobytes * 1024
         batches: list[list[PendingEvent]] = []
@@ -260,30 +389,109 @@ class PushSubscription:
             error=error,
         )
         self.attempts.append(attempt)
+        settings = self.settings
         for pending in batch:
             pending.attempts += 1
             pending.last_status = status
             pending.last_attempt_at = now
+            if pending.first_attempt_at is None:
+                pending.first_attempt_at = now
             if status in SUCCESS:
                 self.delivered.append(pending.event)
-            elif status in NOT_RETRIED:
+                if self.chaos.duplicate():  # at-least-once: it comes once more
+                    self.offer([pending.event], now)
+            elif settings.never_retried(status):
                 self._dead_letter(pending, REASON_NOT_RETRIED)
-            elif pending.attempts >= self.settings.max_delivery_attempts:
+            elif pending.attempts >= settings.max_delivery_attempts:
                 self._dead_letter(pending, REASON_MAX_ATTEMPTS)
             else:
-                pending.due_at = now + retry_delay(pending.attempts, status)
+                pending.due_at = settings.next_due(pending, status, now)
                 heapq.heappush(self._pending, (pending.due_at, pending.seq, pending))
         return attempt
 
     def _dead_letter(self, pending: PendingEvent, reason: str) -> None:
+        outcome = outcome_name(pending.last_status) if pending.attempts else "NotAttempted"
         letter = DeadLetter(
             event=pending.event,
             reason=reason,
             delivery_attempts=pending.attempts,
-            last_delivery_outcome=(
-                outcome_name(pending.last_status) if pending.attempts else "NotAttempted"
-            ),
+            last_delivery_outcome=outcome,
             published_at=pending.published_at,
             last_attempt_at=pending.last_attempt_at,
+            dead_letter_properties=self._dead_letter_properties(pending, reason, outcome),
         )
         (self.dead_lettered if self.settings.dead_letter else self.dropped).append(letter)
+
+    def _dead_letter_properties(
+        self, pending: PendingEvent, reason: str, outcome: str
+    ) -> dict[str, Any]:
+        """The `deadLetterProperties` of a namespace dead letter (none for Basic)."""
+        if self.utc is None:
+            return {}
+        attempted = pending.last_attempt_at
+        return {
+            "deadletterreason": NAMESPACE_REASON_TEXTS[reason],
+            "deliveryattempts": pending.attempts,
+            "deliveryresult": outcome,
+            "publishutc": utc_text(self.utc(pending.published_at)),
+            "deliveryattemptutc": None if attempted is None else utc_text(self.utc(attempted)),
+        }
+
+
+def utc_text(instant: datetime) -> str:
+    """An instant as the service writes it in dead letters: seven decimals and a Z."""
+    return f"{instant:%Y-%m-%dT%H:%M:%S}.{instant.microsecond:06d}0Z"
+
+
+@dataclass(frozen=True)
+class DeliveryProperty:
+    """One delivery property (`deliveryAttributeMappings`) of a push subscription: a
+    header (webhooks) or a message property (Event Hubs) set on each delivery.
+
+    Attributes:
+        name: The header or property name.
+        value: A static value, or None for a dynamic one.
+        source_field: The JSON path into the event a dynamic value comes from.
+        secret: Whether a static value is secret (hidden when the subscription is read).
+    """
+
+    name: str
+    value: str | None = None
+    source_field: str | None = None
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class HubMessage:
+    """One message Event Grid sent to an event hub: one event, and its properties.
+
+    Attributes:
+        event: The event, as sent (a CloudEvent as JSON).
+        properties: The message's application properties: `aeg-subscription-name`,
+            `aeg-delivery-count`, `aeg-output-event-id`, `aeg-compatibility-mode-enabled`,
+            `aeg-metadata-version`, and the subscription's delivery properties.
+        partition_key: The `PartitionKey` delivery property, if one was set.
+    """
+
+    event: Event
+    properties: Mapping[str, str]
+    partition_key: str | None = None
+
+
+@dataclass(frozen=True)
+class HubBatch:
+    """One send to an event hub: the messages of one delivery attempt that succeeded."""
+
+    time: float
+    topic: str
+    subscription: str
+    messages: tuple[HubMessage, ...]
+
+
+@dataclass(eq=False)
+class EventHub:
+    """An Event Hubs destination, by name: there is no Event Hubs here, so what Event
+    Grid sends it is kept, batch by batch."""
+
+    name: str
+    batches: list[HubBatch] = field(default_factory=list)

@@ -19,7 +19,7 @@ from typing import Any
 
 from ._chaos import CALM, ChaosSettings
 from ._ids import IdGenerator, is_decodable_lock_token
-from ._settings import SubscriptionSettings
+from ._settings import SEVEN_DAYS, SubscriptionSettings
 
 MAX_RENEW_WINDOW = 3600.0
 # Chaos `reorder` picks each event of a batch from this many more than the batch.
@@ -27,6 +27,9 @@ REORDER_WINDOW = 4
 REASON_MAX_DELIVERY = "Maximum delivery attempts was exceeded."
 REASON_TIME_TO_LIVE = "Time to live exceeded."
 REASON_REJECTED = "Event was rejected by the consumer."
+# The fake's wording: the service documents no reason for an event its topic's
+# retention removed.
+REASON_RETENTION = "Event retention period of the topic exceeded."
 BAD_TOKEN = ("BadToken", "Cannot decode lockToken")
 TOKEN_LOST = ("TokenLost", "Token has expired.")
 
@@ -135,6 +138,9 @@ class SubscriptionQueue:
         self._locks: dict[str, QueuedEvent] = {}
         self._lock_expiry: list[tuple[float, int, str]] = []
         self._expiry: list[tuple[float, int, QueuedEvent]] = []
+        # Seconds the topic keeps an event after it was published, whatever its state;
+        # the topic sets it (`set_retention()`).
+        self.retention = SEVEN_DAYS
         self._listeners: list[Listener] = []
         # Told of what happens without a request: lock expiry, dead letters.
         self.on_transition: Callable[[str, Snapshot], None] | None = None
@@ -187,6 +193,7 @@ class SubscriptionQueue:
         """Deliver an acknowledged event once more, as a new copy (at-least-once)."""
         copy = QueuedEvent(original.event, next(self._seq), now, 0.0)
         copy.expires_at = original.expires_at
+        copy.enqueued_at = original.enqueued_at  # kept as long as the original would be
         self._make_available(copy)
         heapq.heappush(self._expiry, (copy.expires_at, copy.seq, copy))
         self._emit("duplicated", self._snapshot(copy, now))
@@ -246,13 +253,64 @@ class SubscriptionQueue:
         self._make_available(queued)
         return True
 
-    def _expire(self, expires_at: float, _: int, queued: QueuedEvent) -> None:
+    def _expire(self, at: float, _: int, queued: QueuedEvent) -> None:
+        """The time-to-live or the topic's retention of `queued` may be due at `at`.
+
+        An available or delayed event is dead-lettered at its time-to-live. A locked
+        one is checked when its lock ends, unless the retention ends first: then it is
+        gone (dropped, its lock lost) at that instant. The same heap holds both
+        instants: an entry that finds nothing due yet puts the next one back.
+        """
+        state = queued.state
+        if state not in PENDING:
+            return
+        retained_until = queued.enqueued_at + self.retention
+        if state is not State.LOCKED and at >= queued.expires_at:
+            if state is State.AVAILABLE:
+                self._ready_count -= 1  # its entry in `_ready` is skipped when it surfaces
+            self._dead_letter(queued, REASON_TIME_TO_LIVE, queued.expires_at)
+        elif at >= retained_until:
+            self._remove_for_retention(queued, at)
+        elif retained_until < queued.expires_at or (
+            state is State.LOCKED and at >= queued.expires_at
+        ):
+            heapq.heappush(self._expiry, (retained_until, queued.seq, queued))
+
+    def _remove_for_retention(self, queued: QueuedEvent, at: float) -> None:
+        """The topic no longer keeps `queued`: it leaves the queue, dead-letter store
+        or not, and a lock on it is lost."""
         if queued.state is State.AVAILABLE:
-            self._ready_count -= 1  # its entry in `_ready` is skipped when it surfaces
-            self._dead_letter(queued, REASON_TIME_TO_LIVE, expires_at)
-        elif queued.state is State.DELAYED:
-            self._dead_letter(queued, REASON_TIME_TO_LIVE, expires_at)
-        # A locked event is checked when its lock ends.
+            self._ready_count -= 1
+        elif queued.state is State.LOCKED and queued.lock_token is not None:
+            self._locks.pop(queued.lock_token, None)
+        queued.lock_token = None
+        queued.dead_letter_reason = REASON_RETENTION
+        queued.state = State.DROPPED
+        letter = self._snapshot(queued, at)
+        self.dropped.append(letter)
+        self._emit(State.DROPPED.value, letter)
+
+    def set_retention(self, retention: float, now: float) -> None:
+        """Keep events `retention` seconds after they were published, from `now` on.
+
+        A shorter retention removes, at `now`, the events it no longer covers. O(n)
+        when shortened (every pending event gets an entry at its new instant), O(1)
+        otherwise: a change of configuration, not an operation of the data plane.
+        """
+        self.tick(now)
+        shorter = retention < self.retention
+        self.retention = retention
+        if shorter:
+            pending = {id(queued): queued for _, queued in self._ready}
+            pending.update((id(queued), queued) for _, _, queued in self._delayed)
+            pending.update((id(queued), queued) for queued in self._locks.values())
+            self._expiry.extend(
+                (max(queued.enqueued_at + retention, now), queued.seq, queued)
+                for queued in pending.values()
+                if queued.state in PENDING
+            )
+            heapq.heapify(self._expiry)
+            self.tick(now)
 
     def next_change(self) -> float | None:
         """The earliest instant at which an event may become available, if any."""

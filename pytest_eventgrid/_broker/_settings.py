@@ -10,12 +10,17 @@ from .. import _errors
 from .._errors import usage_error
 from ._filters import EventFilter, parse_filter
 
-SEVEN_DAYS = 7 * 24 * 3600.0
+DAY = 24 * 3600.0
+SEVEN_DAYS = 7 * DAY
 LOCK_DURATION_RANGE = (60.0, 300.0)
 MAX_DELIVERY_COUNT_RANGE = (1, 10)
 MIN_TIME_TO_LIVE = 60.0
 SETTINGS_DOCS = "guide/#subscription-settings"
 TOPOLOGY_DOCS = "guide/#topology"
+RETENTION_DOCS = "guide/#retention"
+# A namespace topic's `eventRetentionInDays`: 1 to 7 days, 7 by default (event-retention.md).
+RETENTION_DAYS_RANGE = (1, 7)
+DEFAULT_RETENTION_DAYS = 7
 
 
 def seconds(value: float | timedelta, name: str) -> float:
@@ -96,3 +101,32 @@ class SubscriptionSettings:
         if "filter" in converted and not isinstance(converted["filter"], EventFilter):
             converted["filter"] = parse_filter(converted["filter"])
         return replace(self, **converted)
+
+
+def retention_days(value: object, name: str = "event_retention_in_days") -> int:
+    """A namespace topic's event retention: whole days, 1 to 7, as on the service."""
+    low, high = RETENTION_DAYS_RANGE
+    return _errors.integer(name, value, RETENTION_DOCS, low=low, high=high)
+
+
+def capped_to_retention(defaults: SubscriptionSettings, days: int) -> SubscriptionSettings:
+    """`defaults` for a new subscription of a topic that keeps events `days` days: the
+    service's default time-to-live is 7 days or the topic's retention, whichever is lower."""
+    if defaults.time_to_live <= days * DAY:
+        return defaults
+    return replace(defaults, time_to_live=days * DAY)
+
+
+def check_within_retention(
+    settings: SubscriptionSettings, days: int, topic: str, subscription: str
+) -> None:
+    """Refuse a time-to-live longer than the topic's retention, as the service does (its
+    exact error text is not published: this one names both values)."""
+    if settings.time_to_live > days * DAY:
+        raise usage_error(
+            f"time_to_live of subscription '{subscription}' ({settings.time_to_live:g} "
+            f"seconds) is longer than the event_retention_in_days of topic '{topic}' "
+            f"({days} days, {days * DAY:g} seconds): the service refuses an eventTimeToLive "
+            "greater than the topic's eventRetentionInDays.",
+            anchor=RETENTION_DOCS,
+        )

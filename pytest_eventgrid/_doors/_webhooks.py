@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from .._broker import BasicTopic, Broker, DeliveryAttempt, PushSubscription
+from .._broker import BasicTopic, Broker, DeliveryAttempt, PushSubscription, Topic
 from .._errors import UsageError, usage_error
 from .._wire import Answer, DeliveryEngine, Job, WebhookValidationError, WireRequest, WireResponse
+from .._wire._deliveries import DeliveryFaults
 from ._autojump import waker
 from ._serve import drive, drive_async
 
@@ -248,14 +249,18 @@ class PushDeliveries:
     """Push deliveries of one broker through this door: the wire's `DeliveryEngine`
     yields each request, and the drivers here send it and hand back the answer."""
 
-    def __init__(self, broker: Broker) -> None:
+    def __init__(self, broker: Broker, faults: DeliveryFaults | None = None) -> None:
         self._broker = broker
-        self._engine = DeliveryEngine(broker, address)
+        # `faults` (the fault script's "deliver" faults) and event hubs answer in the
+        # wire: their deliveries never reach `_send()`.
+        self._engine = DeliveryEngine(broker, address, faults)
 
-    def validate_now(self, topic: BasicTopic, subscription: PushSubscription) -> None:
+    def validate_now(
+        self, topic: BasicTopic | Topic, subscription: PushSubscription, host: str = ""
+    ) -> None:
         """Run the handshake of a new subscription at once, through the sync door;
-        `WebhookValidationError` if it fails."""
-        drive(self._engine.validate(topic, subscription), self._send)
+        `WebhookValidationError` if it fails. `host` is a namespace topic's."""
+        drive(self._engine.validate(topic, subscription, host), self._send)
 
     def deliver(self, *, drain: bool = False) -> list[DeliveryAttempt]:
         """Run the deliveries (sync destinations, or ASGI apps outside an event loop)."""
@@ -319,6 +324,8 @@ class PushDeliveries:
             return RECHECK
         return wait
 
+    # Each kind of destination is sent to here (a webhook, so far): another kind adds
+    # its branch to both.
     def _send(self, job: Job) -> Answer:
         try:
             return send(as_webhook(job.subscription.destination), job.request)

@@ -9,7 +9,7 @@ webhook door drives it, sync or async, and carries the requests.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,24 +21,37 @@ from .._broker import (
     JournalItem,
     PendingEvent,
     PushSubscription,
+    Topic,
 )
+from .._broker._basic import SystemTopic
+from .._broker._push import EventHub, HubBatch, HubMessage
+from .._broker._routing import NamespaceTopicDestination
 from .._errors import docs
 from ._basic import resource_id
+from ._delivery_properties import is_partition_key, resolve
 from ._http import WireRequest, WireResponse
 from ._push import (
     WEBHOOK_ORIGIN,
     abuse_protection_accepted,
     abuse_protection_request,
+    event_hub_properties,
+    event_hub_request,
     notification,
     validation_accepted,
     validation_event,
     validation_request,
 )
+from ._routing import route, routing_request
 from ._schemas import eventgrid_to_cloudevent
 
 Answer = WireResponse | str  # a response, or in words why none came
 # The address a push subscription's requests go to, from its destination.
 Address = Callable[[Any], str]
+# The fault script's answer to a delivery (request, topic, subscription), if a
+# "deliver" fault catches it.
+DeliveryFaults = Callable[[WireRequest, str, str], Answer | None]
+# An event hub's answer to a send (the Event Hubs REST API's; no HTTP is involved).
+EVENT_HUB_ACCEPTED = 201
 _SHOWN_BODY = 200  # characters of a refused handshake's answer shown
 
 
@@ -54,15 +67,27 @@ class WebhookValidationError(AssertionError):
 WebhookValidationError.__module__ = "pytest_eventgrid"  # its public home
 
 
+# Where a push subscription lives: a Basic topic (or domain), or a namespace topic.
+Owner = BasicTopic | Topic
+
+
 @dataclass
 class Job:
-    """One request to make: a handshake (no `batch`) or a delivery."""
+    """One request to make: a handshake (no `batch`) or a delivery.
 
-    topic: BasicTopic
+    `host` is the Basic topic's or the namespace's, for the timeline.
+    """
+
+    topic: Owner
     subscription: PushSubscription
     request: WireRequest
     batch: list[PendingEvent] | None = None
     validation: dict[str, object] | None = None
+    host: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.host and isinstance(self.topic, BasicTopic):
+            self.host = self.topic.host
 
 
 def _output_schema(subscription: PushSubscription, batch: list[PendingEvent]) -> str:
@@ -81,23 +106,45 @@ def _in_output_schema(event: dict[str, Any], schema: str) -> dict[str, Any]:
 
 
 class DeliveryEngine:
-    """Push deliveries for every Basic topic of one broker.
+    """Push deliveries for every Basic topic and namespace topic of one broker.
 
     `address` gives the URL a subscription's destination is reached at: destinations
-    are the doors' objects, which the wire does not know.
+    are the doors' objects, which the wire does not know. Some answers never reach
+    the doors: a scripted "deliver" fault's (`faults`), and an event hub's (Event Grid
+    sends to Event Hubs over AMQP, not HTTP, and there is no Event Hubs here: the
+    `EventHub` destination keeps what it gets, in process).
     """
 
-    def __init__(self, broker: Broker, address: Address) -> None:
+    def __init__(
+        self, broker: Broker, address: Address, faults: DeliveryFaults | None = None
+    ) -> None:
         self._broker = broker
         self._address = address
+        self._faults = faults
 
-    def handshake(self, topic: BasicTopic, subscription: PushSubscription) -> Job:
-        """The handshake a new webhook subscription must pass before deliveries."""
+    def _subscriptions(self) -> Iterator[tuple[str, Owner, PushSubscription]]:
+        """Every push subscription, with its host and topic. Callers hold the lock."""
+        for basic in self._broker.basic_topics.values():
+            for subscription in basic.all_subscriptions():
+                yield basic.host, basic, subscription
+        for system in self._broker.system_topics.values():
+            for subscription in system.subscriptions.values():
+                yield system.host, system, subscription
+        for namespace in self._broker.namespaces.values():
+            for topic in namespace.topics.values():
+                if topic.push_subscriptions:
+                    for subscription in topic.push_subscriptions.values():
+                        yield namespace.name, topic, subscription
+
+    def handshake(self, topic: Owner, subscription: PushSubscription, host: str = "") -> Job:
+        """The handshake a new webhook subscription must pass before deliveries: the
+        CloudEvents abuse protection for CloudEvents (every namespace subscription),
+        else the Event Grid validation event."""
         url = self._address(subscription.destination)
-        if subscription.schema == "cloudevents":
-            return Job(topic, subscription, abuse_protection_request(url))
+        if subscription.schema == "cloudevents" or not isinstance(topic, BasicTopic):
+            return Job(topic, subscription, abuse_protection_request(url), host=host)
         event = validation_event(
-            resource_id(topic, None),
+            topic.source if isinstance(topic, SystemTopic) else resource_id(topic, None),
             self._broker.ids,
             self._broker.clock.utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         )
@@ -106,11 +153,11 @@ class DeliveryEngine:
         )
 
     def validate(
-        self, topic: BasicTopic, subscription: PushSubscription
+        self, topic: Owner, subscription: PushSubscription, host: str = ""
     ) -> Generator[Job, Answer, None]:
         """Yield the handshake of a new subscription and take its answer, to run it at
         once; `WebhookValidationError` if it fails."""
-        job = self.handshake(topic, subscription)
+        job = self.handshake(topic, subscription, host)
         answer = yield job
         self.complete(job, answer)
         if subscription.validation == "failed":
@@ -126,10 +173,12 @@ class DeliveryEngine:
 
     def _handshakes(self) -> list[Job]:
         with self._broker.lock:
+            for _, _, subscription in self._subscriptions():
+                if isinstance(subscription.destination, EventHub):  # no handshake
+                    subscription.validation = "succeeded"
             return [
-                self.handshake(topic, subscription)
-                for topic in self._broker.basic_topics.values()
-                for subscription in topic.all_subscriptions()
+                self.handshake(topic, subscription, host)
+                for host, topic, subscription in self._subscriptions()
                 if subscription.validation == "pending"
             ]
 
@@ -137,29 +186,61 @@ class DeliveryEngine:
         jobs: list[Job] = []
         with self._broker.lock:
             now = self._broker.clock.now()
-            for topic in self._broker.basic_topics.values():
-                for subscription in topic.all_subscriptions():
-                    url = self._address(subscription.destination)
-                    for batch in subscription.due_batches(now):
-                        schema = _output_schema(subscription, batch)
-                        request = notification(
-                            url,
-                            subscription.name,
-                            schema,
-                            [_in_output_schema(pending.event, schema) for pending in batch],
-                            batch[0].attempts,
-                            batched=subscription.settings.max_events_per_batch > 1,
-                        )
-                        jobs.append(Job(topic, subscription, request, batch))
+            for host, topic, subscription in self._subscriptions():
+                for batch in subscription.due_batches(now):
+                    request = self._delivery_request(subscription, batch)
+                    jobs.append(Job(topic, subscription, request, batch, host=host))
         return jobs
+
+    def _delivery_request(
+        self, subscription: PushSubscription, batch: list[PendingEvent]
+    ) -> WireRequest:
+        """The request that delivers `batch`. Per-subscription delivery properties
+        (headers) belong here, on the request every destination kind is sent."""
+        if isinstance(subscription.destination, EventHub):
+            messages = _event_hub_messages(subscription, batch)
+            return event_hub_request(subscription.destination.name, messages)
+        schema = _output_schema(subscription, batch)
+        events = [_in_output_schema(pending.event, schema) for pending in batch]
+        if isinstance(subscription.destination, NamespaceTopicDestination):
+            return routing_request(subscription.destination, events)
+        request = notification(
+            self._address(subscription.destination),
+            subscription.name,
+            schema,
+            events,
+            batch[0].attempts,
+            batched=subscription.settings.max_events_per_batch > 1,
+        )
+        if subscription.delivery_properties:  # one set of headers: the first event's
+            headers = {**request.headers, **resolve(subscription.delivery_properties, events[0])}
+            return WireRequest(request.method, request.url, headers, request.body)
+        return request
+
+    def _in_process(self, job: Job) -> Answer | None:
+        """The answer to a delivery that never reaches the doors: a scripted fault's,
+        or an event hub's (which keeps the batch); None for the others."""
+        if job.batch is None:
+            return None
+        if self._faults is not None:
+            injected = self._faults(job.request, job.topic.name, job.subscription.name)
+            if injected is not None:
+                return injected
+        hub = job.subscription.destination
+        if not isinstance(hub, EventHub):
+            return None
+        messages = _event_hub_messages(job.subscription, job.batch)
+        with self._broker.lock:
+            now = self._broker.clock.now()
+            hub.batches.append(HubBatch(now, job.topic.name, job.subscription.name, messages))
+        return WireResponse(EVENT_HUB_ACCEPTED, {}, b"")
 
     def next_due(self) -> float | None:
         """The earliest instant an event waits for (a retry's, say), if any."""
         with self._broker.lock:
             dues = [
                 due
-                for topic in self._broker.basic_topics.values()
-                for subscription in topic.all_subscriptions()
+                for _, _, subscription in self._subscriptions()
                 if (due := subscription.next_due()) is not None
             ]
         return min(dues) if dues else None
@@ -203,7 +284,7 @@ class DeliveryEngine:
             JournalEntry(
                 now,
                 operation,
-                job.topic.host,
+                job.host,
                 job.topic.name,
                 job.subscription.name,
                 items=tuple(
@@ -235,7 +316,12 @@ class DeliveryEngine:
         while True:
             jobs = self._due()
             for job in jobs:
-                answer = yield job
+                # A namespace topic is answered here, in process; the doors send the rest.
+                routed = isinstance(job.subscription.destination, NamespaceTopicDestination)
+                in_process = self._in_process(job)
+                if in_process is None and routed:
+                    in_process = route(self._broker, job.request)
+                answer = in_process if in_process is not None else (yield job)
                 attempt = self.complete(job, answer)
                 if attempt is not None:
                     attempts.append(attempt)
@@ -245,6 +331,25 @@ class DeliveryEngine:
             if next_due is None or (next_due <= self._broker.clock.now() and not jobs):
                 return attempts
             self._broker.clock.advance_to(next_due)
+
+
+def _event_hub_messages(
+    subscription: PushSubscription, batch: list[PendingEvent]
+) -> tuple[HubMessage, ...]:
+    """One message per event, with the system properties and the subscription's
+    delivery properties; `PartitionKey` picks the partition instead."""
+    messages = []
+    for pending in batch:
+        event = _in_output_schema(pending.event, "cloudevents")
+        properties = event_hub_properties(subscription.name, event, pending.attempts)
+        partition_key = None
+        for name, value in resolve(subscription.delivery_properties, event).items():
+            if is_partition_key(name):
+                partition_key = value
+            else:
+                properties[name] = value
+        messages.append(HubMessage(event, properties, partition_key))
+    return tuple(messages)
 
 
 def _answer(answer: Answer, origin_header: bool) -> str:

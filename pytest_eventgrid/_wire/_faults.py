@@ -24,11 +24,15 @@ from ._errors import ServiceError, namespace_error
 from ._hosts import resource_name
 from ._http import Delayed, InjectedTransportError, LongPoll, WireRequest, WireResponse, WireResult
 from ._namespaces import match_route
-from ._operations import OPERATIONS, SETTLEMENTS
+from ._operations import DELIVER, FAULT_OPERATIONS, SETTLEMENTS
 from ._service import EventGridService
 
 # What a `BadToken` fault puts in front of a token: the wire cannot decode it.
 CORRUPTED = "bad:"
+# What a push delivery may meet instead of its destination's answer.
+_DELIVERY_OUTCOMES = frozenset(
+    {"ok", "status", "connection_refused", "connection_reset", "read_timeout"}
+)
 # Outcomes the wire still serves (and records); the others replace its answer.
 _SERVED = frozenset({"ok", "latency", "short_receive", "tokens"})
 STATUSES = (400, 401, 403, 404, 409, 413, 429, 500, 502, 503, 504)
@@ -195,11 +199,11 @@ class Fault:
 
 def check_fault(fault: Fault) -> None:
     """A `UsageError` for a fault the fake cannot honour, naming the argument of `fail()`."""
-    if fault.operation is not None and fault.operation not in OPERATIONS:
+    if fault.operation is not None and fault.operation not in FAULT_OPERATIONS:
         raise usage_error(
             "fail(operation)",
             fault.operation,
-            f"{one_of(OPERATIONS, fault.operation)}, or None for any",
+            f"{one_of(FAULT_OPERATIONS, fault.operation)}, or None for any",
             SELECTING_DOCS,
         )
     _errors.optional_name("fail(topic=)", fault.topic, SELECTING_DOCS)
@@ -232,6 +236,14 @@ def _check_outcome(operation: str | None, outcome: object) -> None:
             "fail(operation) of lose_tokens()",
             operation,
             "a settlement: acknowledge, release, reject or renew_locks",
+            MISTAKES_DOCS,
+        )
+    if operation == DELIVER and outcome.kind not in _DELIVERY_OUTCOMES:
+        raise usage_error(
+            f"fail('deliver') of {outcome.describe()}",
+            outcome.kind,
+            "an answer of the destination: status(...), connection_refused(), "
+            "connection_reset(), read_timeout() or ok()",
             MISTAKES_DOCS,
         )
     if outcome.kind == "short_receive" and operation != "receive":
@@ -281,10 +293,12 @@ class FaultScript:
         with self._lock:
             return [fault for fault in self.faults if fault.fired == 0 and not fault.optional]
 
-    def _pick(self, request: FaultedRequest) -> Outcome | None:
+    def _pick(self, request: FaultedRequest, *, named: bool = False) -> Outcome | None:
+        """The outcome of the first fault that catches `request`; with `named`, only
+        of a fault that names its operation."""
         with self._lock:
             for fault in self.faults:
-                if not fault.matches(request):
+                if (named and fault.operation is None) or not fault.matches(request):
                     continue
                 if fault.probability is not None and self._random.random() >= fault.probability:
                     continue
@@ -292,6 +306,33 @@ class FaultScript:
                 fault.requests.append(request)
                 return outcome
         return None
+
+    def deliver(
+        self, request: WireRequest, topic: str, subscription: str
+    ) -> WireResponse | str | None:
+        """The answer a "deliver" fault gives a push delivery instead of its
+        destination (a status, or in words why none came), or None to let it through.
+        Only faults that name "deliver" catch deliveries: `fail(None, ...)` does not."""
+        if not self.faults:
+            return None
+        faulted = FaultedRequest(
+            DELIVER,
+            topic,
+            subscription,
+            request.method,
+            request.url,
+            dict(request.headers),
+            request.body,
+        )
+        outcome = self._pick(faulted, named=True)
+        if outcome is None or outcome.kind == "ok":
+            return None
+        if outcome.kind == "status":
+            headers = {}
+            if outcome.retry_after is not None:
+                headers["Retry-After"] = f"{outcome.retry_after:g}"
+            return WireResponse(outcome.status or 500, headers, b"")
+        return str(InjectedTransportError(outcome.kind, request.url))
 
     def handle(self, request: WireRequest) -> WireResult | Delayed:
         if not self.faults:

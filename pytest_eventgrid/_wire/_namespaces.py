@@ -305,8 +305,17 @@ class NamespaceApi:
         """404 for a topic or subscription the namespace lacks and may not create.
 
         Nothing is created here, so a request that later fails validation leaves the
-        broker as it was.
+        broker as it was. A push subscription has no queue: receiving from or settling
+        on it is a 400 (the message is a guess).
         """
+        if route.subscription is not None:
+            owner = self.namespace.topics.get(route.topic)
+            if owner is not None and route.subscription in owner.push_subscriptions:
+                raise bad_request(
+                    f"The operation is not supported for event subscription "
+                    f"'{route.subscription}': its delivery mode is Push. Receive, "
+                    "acknowledge, release, reject and renewLock need delivery mode Queue."
+                )
         if self.namespace.auto_create:
             return
         with self.broker.lock:

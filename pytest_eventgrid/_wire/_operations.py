@@ -15,9 +15,15 @@ REJECT = "reject"
 RENEW_LOCKS = "renew_locks"
 SEND = "send"  # a publish to an Event Grid Basic topic, domain or partner namespace
 
+# A push delivery Event Grid makes (to a webhook, an event hub...): not a request the
+# fake serves, so not a call, but the journal's name for it and a fault's to catch it.
+DELIVER = "deliver"
+
 # In the order messages list them.
 NAMESPACE_OPERATIONS = (PUBLISH, RECEIVE, ACKNOWLEDGE, RELEASE, REJECT, RENEW_LOCKS)
 OPERATIONS = (*NAMESPACE_OPERATIONS, SEND)
+# What `fail(operation)` may name.
+FAULT_OPERATIONS = (*OPERATIONS, DELIVER)
 SETTLEMENTS = frozenset({ACKNOWLEDGE, RELEASE, REJECT, RENEW_LOCKS})
 PUBLISHES = frozenset({PUBLISH, SEND})
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._broker import IdGenerator
+from .._broker._push import HubMessage
 from ._http import WireRequest, WireResponse
 
 WEBHOOK_ORIGIN = "eventgrid.azure.net"
@@ -121,3 +122,41 @@ def abuse_protection_accepted(response: WireResponse) -> bool:
         "webhook-allowed-origin", ""
     )
     return allowed.strip() in (WEBHOOK_ORIGIN, "*")
+
+
+# Where the fake "sends" an Event Hubs batch: a stand-in for the service's AMQP
+# transfer, which a fault's `when=` predicate can read. No request leaves the process.
+EVENT_HUB_URL = "https://eventhubs.test/{hub}"
+
+
+def event_hub_properties(
+    subscription: str, event: dict[str, Any], delivery_count: int
+) -> dict[str, str]:
+    """The system properties of one Event Hubs message of a namespace subscription
+    (namespace-handler-event-hubs.md): the subscription name (in capitals, as webhook
+    headers have it: UNCONFIRMED), the attempts before this one, the event's id (the
+    docs say "system generated": UNCONFIRMED), compatibility mode (always "false") and
+    the CloudEvents spec version."""
+    return {
+        "aeg-subscription-name": subscription.upper(),
+        "aeg-delivery-count": str(delivery_count),
+        "aeg-output-event-id": str(event.get("id", "")),
+        "aeg-compatibility-mode-enabled": "false",
+        "aeg-metadata-version": str(event.get("specversion", "1.0")),
+    }
+
+
+def event_hub_request(hub: str, messages: Sequence[HubMessage]) -> WireRequest:
+    """The send of one batch of messages to the event hub `hub`, as a request: a JSON
+    array of `{"body", "properties", "partitionKey"}`."""
+    body = [
+        {
+            "body": message.event,
+            "properties": dict(message.properties),
+            "partitionKey": message.partition_key,
+        }
+        for message in messages
+    ]
+    return WireRequest(
+        "POST", EVENT_HUB_URL.format(hub=hub), {"Content-Type": "application/json"}, _body(body)
+    )

@@ -24,6 +24,7 @@ MARKER_KEYS = (
     "cassette",
     "chaos",
     "dead_letter",
+    "event_retention_in_days",
     "faults",
     "intercept",
     "key",
@@ -34,17 +35,19 @@ MARKER_KEYS = (
     "region",
     "seed",
     "subscription",
+    "system_topics",
     "time_to_live",
     "topic",
     "topics",
 )
 MARKER_SIGNATURE = (
     "eventgrid(topic='test-topic', subscription='test-subscription', topics=None, "
-    "basic_topics=None, faults=None, chaos=None, cassette=None, record_mode=None, "
+    "basic_topics=None, system_topics=None, faults=None, chaos=None, cassette=None, "
+    "record_mode=None, "
     "lock_duration=60, max_delivery_count=10, time_to_live=604800, dead_letter=True, "
-    "key=None, auto_create=True, autojump=True, intercept=True, namespace='test-namespace', "
-    "region='westus', seed=None): configure the fake Event Grid of this test "
-    "(seed: by default from the test's node id, or --eventgrid-seed). "
+    "event_retention_in_days=7, key=None, auto_create=True, autojump=True, intercept=True, "
+    "namespace='test-namespace', region='westus', seed=None): configure the fake Event "
+    "Grid of this test (seed: by default from the test's node id, or --eventgrid-seed). "
     f"See {docs('guide/#the-marker')}"
 )
 

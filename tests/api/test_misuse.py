@@ -212,8 +212,8 @@ ROWS = [
         "fail an unknown operation",
         lambda eg: eg.fail("publsh", faults.status(503)),
         "publsh",
-        "one of publish, receive, acknowledge, release, reject, renew_locks, send "
-        "(did you mean 'publish'?)",
+        "one of publish, receive, acknowledge, release, reject, renew_locks, send, "
+        "deliver (did you mean 'publish'?)",
         "guide/failures/#selecting-requests",
     ),
     misuse(

@@ -3,7 +3,8 @@ model that is deliberately naive: a list of events, scanned in full on every ste
 
 The rules publish batches, receive, settle with real and bogus tokens (acknowledge,
 release with each delay, reject, renew), move the clock (also exactly onto the next
-lock expiry, end of delay or time-to-live) and change the settings. After every step
+lock expiry, end of delay or time-to-live) and change the settings and the topic's
+retention (never below the time-to-live: the topic refuses that). After every step
 the queue must agree with the model: the state, delivery count, lock and dead-letter
 reason of every event, the order of available events, the next instant anything
 changes. The invariants read from the model say what that means:
@@ -37,6 +38,7 @@ from ._support import QueueHarness, event
 MAX_DELIVERY = "Maximum delivery attempts was exceeded."
 TIME_TO_LIVE = "Time to live exceeded."
 REJECTED = "Event was rejected by the consumer."
+RETENTION = "Event retention period of the topic exceeded."
 RENEW_WINDOW = 3600.0
 DELAYS = (0, 10, 60, 600, 3600)
 STEPS = (0, 1, 9, 10, 30, 59, 60, 61, 299, 300, 600, 3599, 3600, 86_400)
@@ -51,6 +53,7 @@ class Modelled:
 
     number: int
     expires_at: float
+    published_at: float
     state: State = State.AVAILABLE
     delivery_count: int = 0
     token: str | None = None
@@ -68,9 +71,11 @@ class Modelled:
 class Model:
     """The queue's rules, written the obvious way (every step scans every event)."""
 
-    def __init__(self, lock: float, max_count: int, ttl: float, dead_letter: bool) -> None:
+    def __init__(
+        self, lock: float, max_count: int, ttl: float, dead_letter: bool, retention: float
+    ) -> None:
         self.lock_duration, self.max_count = lock, max_count
-        self.ttl, self.dead_letter = ttl, dead_letter
+        self.ttl, self.dead_letter, self.retention = ttl, dead_letter, retention
         self.events: list[Modelled] = []
         self.spent: list[str] = []
 
@@ -78,7 +83,8 @@ class Model:
 
     def _due(self, now: float) -> tuple[float, int, Modelled] | None:
         """The earliest transition due at `now`: (instant, kind, event); on a tie, lock
-        expiry (0), then end of delay (1), then time-to-live (2), then publish order."""
+        expiry (0), then end of delay (1), then time-to-live (2), then the end of the
+        retention (3), then publish order."""
         due: list[tuple[float, int, int, Modelled]] = []
         for item in self.events:
             if item.state is State.LOCKED and item.locked_until <= now:
@@ -87,6 +93,8 @@ class Model:
                 due.append((item.available_at, 1, item.number, item))
             if item.state in (State.AVAILABLE, State.DELAYED) and item.expires_at <= now:
                 due.append((item.expires_at, 2, item.number, item))
+            if item.state in PENDING and item.published_at + self.retention <= now:
+                due.append((item.published_at + self.retention, 3, item.number, item))
         if not due:
             return None
         instant, kind, _, item = min(due, key=lambda entry: entry[:3])
@@ -102,8 +110,23 @@ class Model:
                 self._dead(item, TIME_TO_LIVE, item.expires_at)
             elif kind == 1:
                 item.state = State.AVAILABLE
-            else:
+            elif kind == 2:
                 self._dead(item, TIME_TO_LIVE, instant)
+            else:
+                self.gone(item, instant)
+
+    def gone(self, item: Modelled, now: float) -> None:
+        """The retention ended: the event is dropped, whatever `dead_letter` says."""
+        if item.state is State.LOCKED:
+            self.spent.append(item.token or "")
+        item.state, item.token, item.reason, item.settled_at = State.DROPPED, None, RETENTION, now
+
+    def set_retention(self, retention: float, now: float) -> None:
+        self.catch_up(now)
+        for item in self.events:
+            if item.state in PENDING and item.published_at + retention <= now:
+                self.gone(item, now)
+        self.retention = retention
 
     def next_change(self) -> float | None:
         instants = [i.locked_until for i in self.events if i.state is State.LOCKED]
@@ -113,7 +136,7 @@ class Model:
     # -- operations --------------------------------------------------------------
 
     def publish(self, numbers: list[int], now: float) -> None:
-        self.events += [Modelled(number, now + self.ttl) for number in numbers]
+        self.events += [Modelled(number, now + self.ttl, now) for number in numbers]
 
     def available(self) -> list[Modelled]:
         return [item for item in self.events if item.state is State.AVAILABLE]  # by number
@@ -206,16 +229,21 @@ class QueueMachine(RuleBasedStateMachine):
         max_count=st.sampled_from([1, 2, 3, 10]),
         ttl=st.sampled_from([0, 1, 60, 600, 3600, SEVEN_DAYS]),
         dead_letter=st.booleans(),
+        beyond_ttl=st.sampled_from([0, 0, 60, 3600, SEVEN_DAYS]),
     )
-    def start(self, lock: int, max_count: int, ttl: float, dead_letter: bool) -> None:
+    def start(
+        self, lock: int, max_count: int, ttl: float, dead_letter: bool, beyond_ttl: float
+    ) -> None:
         ttl = max(ttl, lock)  # the service's rule: at least the lock duration
+        retention = min(ttl + beyond_ttl, SEVEN_DAYS) if beyond_ttl else ttl
         self.harness = QueueHarness(
             lock_duration=lock,
             max_delivery_count=max_count,
             time_to_live=ttl,
             dead_letter=dead_letter,
         )
-        self.model = Model(lock, max_count, ttl, dead_letter)
+        self.harness.queue.retention = retention  # the topic's, never below the ttl
+        self.model = Model(lock, max_count, ttl, dead_letter, retention)
 
     @property
     def now(self) -> float:
@@ -331,10 +359,20 @@ class QueueMachine(RuleBasedStateMachine):
         self.model.catch_up(self.now)
         self.harness.queue.tick(self.now)
         queue = self.harness.queue
+        ttl = max(min(ttl, self.model.retention), lock)  # within the topic's retention
+        if ttl > self.model.retention:
+            return
         queue.settings = queue.settings.updated(
             lock_duration=lock, max_delivery_count=max_count, time_to_live=ttl
         )
         self.model.lock_duration, self.model.max_count, self.model.ttl = lock, max_count, ttl
+
+    @rule(retention=st.sampled_from([300, 3600, 86_400, SEVEN_DAYS]))
+    def set_retention(self, retention: float) -> None:
+        """The topic's retention changes; never below the time-to-live (refused)."""
+        retention = max(retention, self.model.ttl)
+        self.model.set_retention(retention, self.now)
+        self.harness.queue.set_retention(retention, self.now)
 
     # -- invariants --------------------------------------------------------------
 

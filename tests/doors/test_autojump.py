@@ -328,7 +328,7 @@ async def test_until_without_autojump_counts_its_timeout_once_not_from_each_chan
 
     publisher = asyncio.ensure_future(keep_publishing())
     try:
-        with pytest.raises(TimeoutError, match="still false after 0.3 virtual seconds"):
+        with pytest.raises(TimeoutError, match=r"still false after 0\.3 virtual seconds"):
             await guarded(eventgrid.until(lambda: False, timeout=0.3))
         assert publishes < 60  # it ended while the changes went on
     finally:

@@ -31,10 +31,11 @@ def test_markers_lists_the_eventgrid_signature(pytester: pytest.Pytester) -> Non
     result.stdout.fnmatch_lines(
         [
             "@pytest.mark.eventgrid(topic='test-topic', subscription='test-subscription', "
-            "topics=None, basic_topics=None, faults=None, chaos=None, cassette=None, "
-            "record_mode=None, lock_duration=60, "
+            "topics=None, basic_topics=None, system_topics=None, faults=None, chaos=None, "
+            "cassette=None, record_mode=None, lock_duration=60, "
             "max_delivery_count=10, time_to_live=604800, "
-            "dead_letter=True, key=None, auto_create=True, autojump=True, intercept=True, "
+            "dead_letter=True, event_retention_in_days=7, key=None, auto_create=True, "
+            "autojump=True, intercept=True, "
             "namespace='test-namespace', region='westus', seed=None): configure the fake Event "
             "Grid of this test (seed: by default from the test's node id, or --eventgrid-seed). "
             "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/#the-marker"

@@ -13,7 +13,7 @@ from pytest_eventgrid import EventGrid, UsageError, faults
 
 DOCS = "See https://pytest-eventgrid.readthedocs.io/en/latest/guide/failures"
 STATUSES = "400, 401, 403, 404, 409, 413, 429, 500, 502, 503, 504"
-OPERATIONS = "publish, receive, acknowledge, release, reject, renew_locks, send"
+OPERATIONS = "publish, receive, acknowledge, release, reject, renew_locks, send, deliver"
 SETTLEMENT = "Expected a settlement: acknowledge, release, reject or renew_locks."
 
 MISUSES: dict[str, tuple[Callable[[EventGrid], Any], str]] = {
