@@ -136,8 +136,15 @@ class AdminApi:
     # -- the endpoints -------------------------------------------------------------------
 
     def health(self, request: WireRequest) -> object:
-        """`GET /_admin/health`: the server answers, and where."""
-        return {"status": "ok", "endpoint": self._server.endpoint, "clock": self._server.clock_mode}
+        """`GET /_admin/health`: the server answers, where, and how many requests it
+        holds unanswered (waiting receives)."""
+        server = self._server
+        return {
+            "status": "ok",
+            "endpoint": server.endpoint,
+            "clock": server.clock_mode,
+            "waiting": server.waiting,
+        }
 
     def state(self, request: WireRequest) -> object:
         """`GET /_admin/state`: every namespace, topic, subscription and Basic topic,

@@ -244,6 +244,12 @@ class EventGridServer:
         return self._thread.certificates.ca_file
 
     @property
+    def waiting(self) -> int:
+        """How many requests the server holds unanswered right now: receives waiting
+        for events, mostly."""
+        return self._door.waiting
+
+    @property
     def admin_requires_key(self) -> bool:
         """Whether the admin API asks for the key: when bound beyond loopback."""
         return not is_loopback(self.host)

@@ -263,6 +263,8 @@ class _AsyncWaits(_Listening):
                 if self._guard is None:
                     self._guard = loop.time() + (step.timeout or 0.0)
                 real = self._guard - loop.time()
+                if real <= 0:
+                    return True  # the guard is over, however often the wait was woken
             try:
                 await asyncio.wait_for(heard, max(0.0, real))
             except asyncio.TimeoutError:
@@ -370,6 +372,8 @@ class _RealtimeWaits(_Listening):
         instant of the loop's time)."""
         real = self._clock.real_seconds_until(instant)
         timeout = real if real is not None else guard - asyncio.get_running_loop().time()
+        if real is None and timeout <= 0:
+            return True  # the guard is over, however often the wait was woken
         done, _ = await asyncio.wait(
             (self._ended, heard), timeout=max(0.0, timeout), return_when=asyncio.FIRST_COMPLETED
         )

@@ -21,7 +21,7 @@ def eventually(condition: Callable[[], object], *, within: float = HANG_GUARD) -
 
 def waiting(server: EventGridServer) -> int:
     """How many requests the server holds right now (waiting receives, mostly)."""
-    return server._door.waiting
+    return server.waiting
 
 
 def until_waiting(server: EventGridServer, count: int = 1) -> None:

@@ -8,6 +8,8 @@ import pytest
 
 from pytest_eventgrid import EventGridServer, serve
 
+from ._webhook import Webhook, running_webhook
+
 
 @pytest.fixture
 def server() -> Iterator[EventGridServer]:
@@ -21,3 +23,10 @@ def virtual_server() -> Iterator[EventGridServer]:
     """A server whose clock stands still until it is advanced."""
     with serve(topic="orders", subscription="billing", clock="virtual") as running:
         yield running
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    """A real webhook server on a free loopback port."""
+    with running_webhook() as hook:
+        yield hook

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -16,6 +17,8 @@ from azure.eventgrid import EventGridConsumerClient, EventGridEvent, EventGridPu
 from azure.eventgrid.models import ReceiveDetails
 
 from pytest_eventgrid import EventGridServer, serve
+
+from ._waits import eventually
 
 HANG_GUARD = 30.0  # real seconds; nothing here should come close
 ADMIN_DOCS = "guide/emulator/#the-admin-api"
@@ -75,7 +78,27 @@ def test_health_answers_with_the_endpoint(server: EventGridServer) -> None:
         response = client.get("health")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
-    assert response.json() == {"status": "ok", "endpoint": server.endpoint, "clock": "real"}
+    assert response.json() == {
+        "status": "ok",
+        "endpoint": server.endpoint,
+        "clock": "real",
+        "waiting": 0,
+    }
+
+
+def test_health_counts_the_receives_the_server_holds(server: EventGridServer) -> None:
+    consumer = EventGridConsumerClient(
+        server.endpoint, server.credential, namespace_topic="orders", subscription="billing"
+    )
+    with consumer, ThreadPoolExecutor(1) as pool, admin(server) as client:
+        receiving = pool.submit(consumer.receive, max_events=1, max_wait_time=60)
+        eventually(lambda: client.get("health").json()["waiting"] == 1)
+        with EventGridPublisherClient(
+            server.endpoint, server.credential, namespace_topic="orders"
+        ) as publisher:
+            publisher.send(CloudEvent(source="s", type="t", data={}))
+        assert len(receiving.result(HANG_GUARD)) == 1
+        assert client.get("health").json()["waiting"] == 0
 
 
 def test_an_unknown_endpoint_is_404_listing_the_known_ones(server: EventGridServer) -> None:

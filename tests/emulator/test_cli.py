@@ -15,10 +15,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from azure.core.credentials import AzureKeyCredential
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
+
+from ._waits import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 HANG_GUARD = 30.0  # seconds: a generous bound on starting, never a timing assertion
@@ -149,7 +152,8 @@ def test_sigint_answers_a_waiting_receive_empty_and_exits_0(config: Path) -> Non
 
         waiting = threading.Thread(target=receive, daemon=True)
         waiting.start()
-        time.sleep(0.5)  # the receive reaches the server and waits (real server, real time)
+        admin = f"{endpoint}/_admin/health"
+        eventually(lambda: httpx.get(admin).json()["waiting"] == 1)  # the receive is parked
 
         assert served.stop(signal.SIGINT) == 0
         waiting.join(timeout=STOP_WITHIN)

@@ -10,7 +10,8 @@ from azure.eventgrid import EventGridPublisherClient
 
 from pytest_eventgrid import serve
 
-from .test_push import FAST, wait_until
+from ._waits import eventually
+from ._webhook import FAST
 
 
 def test_the_emulator_delivers_to_an_event_hub_and_retries_a_failing_one() -> None:
@@ -33,7 +34,7 @@ def test_the_emulator_delivers_to_an_event_hub_and_retries_a_failing_one() -> No
                 CloudEvent(source="/shop", type="Order.Created", data={"customer": "c-1"})
             )
         hub = server.eventgrid.event_hub("orders-hub")
-        wait_until(lambda: len(hub.batches) == 1)
+        eventually(lambda: len(hub.batches) == 1)
         attempts = server.eventgrid.topic("orders").push_subscription("to-hub").attempts
 
         assert [(a.status, a.delivery_count) for a in attempts] == [(503, 0), (201, 1)]

@@ -4,32 +4,16 @@ to a real local webhook server."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from typing import Any
 
-import pytest
 from azure.core.credentials import AzureKeyCredential
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridPublisherClient
 
 from pytest_eventgrid import serve
 
-from .test_push import FAST, HANG_GUARD, Webhook, _handler, wait_until
-
-
-@pytest.fixture
-def webhook() -> Iterator[Webhook]:
-    hook = Webhook()
-    http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(hook))
-    hook.url = f"http://127.0.0.1:{http.server_address[1]}/api/events"
-    thread = threading.Thread(target=http.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield hook
-    http.shutdown()
-    http.server_close()
-    thread.join(HANG_GUARD)
+from ._waits import eventually
+from ._webhook import FAST, Webhook
 
 
 def declared(webhook: Webhook, **settings: Any) -> dict[str, Any]:
@@ -46,7 +30,7 @@ def test_a_namespace_push_subscription_is_delivered_over_http(webhook: Webhook) 
             publisher.send(CloudEvent(source="/shop", type="Order.Created", data={"n": 1}))
         webhook.wait_for(lambda: len(webhook.deliveries) == 2)
         billing = server.eventgrid.topic("orders").push_subscription("billing")
-        wait_until(lambda: len(billing.attempts) == 2)
+        eventually(lambda: len(billing.attempts) == 2)
         audit = server.eventgrid.topic("orders").subscription("audit")
 
         first, retry = billing.attempts

@@ -3,127 +3,17 @@ deliveries, the retry schedule and dead letters, to a real local webhook server.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import pytest
 from azure.core.credentials import AzureKeyCredential
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent, EventGridPublisherClient
 
 from pytest_eventgrid import EventGridServer, serve
 
-HANG_GUARD = 10.0  # real seconds: a generous bound on what takes milliseconds
-FAST = 600.0  # virtual seconds per real second: the retry schedule passes in a blink
-
-
-@dataclass
-class Received:
-    method: str
-    headers: dict[str, str]
-    body: Any
-
-    @property
-    def kind(self) -> str:
-        if self.method == "OPTIONS":
-            return "options"
-        if self.headers.get("aeg-event-type") == "SubscriptionValidation":
-            return "validation"
-        return "delivery"
-
-
-@dataclass
-class Webhook:
-    """A real webhook server on loopback: it answers the handshakes, and each delivery
-    with the next of `statuses` (then 200)."""
-
-    statuses: list[int] = field(default_factory=list)
-    handshake: bool = True
-    received: list[Received] = field(default_factory=list)
-    url: str = ""
-
-    def __post_init__(self) -> None:
-        self._changed = threading.Condition()
-        self.hold = threading.Event()  # while clear (and `holding`), deliveries hang
-        self.holding = False
-
-    def answer(self, request: Received) -> tuple[int, dict[str, str], bytes]:
-        with self._changed:
-            self.received.append(request)
-            self._changed.notify_all()
-            if request.kind == "options":
-                return 200, {"WebHook-Allowed-Origin": "eventgrid.azure.net"}, b""
-            if request.kind == "validation":
-                if not self.handshake:
-                    return 404, {}, b""
-                code = request.body[0]["data"]["validationCode"]
-                return 200, {}, json.dumps({"validationResponse": code}).encode()
-            status = self.statuses.pop(0) if self.statuses else 200
-        if self.holding:
-            self.hold.wait(HANG_GUARD)
-        return status, {}, b""
-
-    def wait_for(self, condition: Callable[[], object]) -> None:
-        """Wait (at most `HANG_GUARD` seconds) until `condition()` holds."""
-        deadline = time.monotonic() + HANG_GUARD
-        with self._changed:
-            while not condition():
-                left = deadline - time.monotonic()
-                assert left > 0, f"timed out; the webhook got {self.kinds}"
-                self._changed.wait(min(left, 0.05))
-
-    @property
-    def kinds(self) -> list[str]:
-        with self._changed:
-            return [request.kind for request in self.received]
-
-    @property
-    def deliveries(self) -> list[Received]:
-        with self._changed:
-            return [request for request in self.received if request.kind == "delivery"]
-
-
-def _handler(webhook: Webhook) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            body = json.loads(raw) if raw else None
-            status, extra, content = webhook.answer(Received(self.command, headers, body))
-            with contextlib.suppress(ConnectionError):  # the emulator may have left
-                self.send_response(status)
-                for name, value in extra.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-
-        do_POST = do_OPTIONS = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
-
-
-@pytest.fixture
-def webhook() -> Iterator[Webhook]:
-    hook = Webhook()
-    http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(hook))
-    hook.url = f"http://127.0.0.1:{http.server_address[1]}/api/events"
-    thread = threading.Thread(target=http.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield hook
-    http.shutdown()
-    http.server_close()
-    thread.join(HANG_GUARD)
+from ._waits import eventually
+from ._webhook import FAST, Webhook
 
 
 def subscribed(webhook: Webhook, schema: str | None = None, **settings: Any) -> dict[str, Any]:
@@ -148,21 +38,13 @@ def publish(server: EventGridServer, *events: Any) -> None:
         publisher.send(list(events))
 
 
-def wait_until(condition: Callable[[], object]) -> None:
-    """For state the server's thread changes (no webhook request to wait on)."""
-    deadline = time.monotonic() + HANG_GUARD
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
 def test_the_webhook_gets_the_handshake_then_the_events(webhook: Webhook) -> None:
     with serve(basic_topics=subscribed(webhook), time_scale=FAST) as server:
         webhook.wait_for(lambda: webhook.kinds == ["validation"])
         publish(server, order(1), order(2))
         webhook.wait_for(lambda: len(webhook.deliveries) == 2)
         billing = server.eventgrid.basic_topic("orders").subscription("billing")
-        wait_until(lambda: len(billing.attempts) == 2)
+        eventually(lambda: len(billing.attempts) == 2)
 
     assert webhook.kinds == ["validation", "delivery", "delivery"]
     delivery = webhook.deliveries[0]
@@ -205,7 +87,7 @@ def test_a_busy_webhook_is_retried_on_the_schedule(webhook: Webhook) -> None:
         publish(server, order())
         webhook.wait_for(lambda: len(webhook.deliveries) == 2)
         billing = server.eventgrid.basic_topic("orders").subscription("billing")
-        wait_until(lambda: len(billing.attempts) == 2)
+        eventually(lambda: len(billing.attempts) == 2)
 
     first, retry = billing.attempts
     assert [(a.status, a.delivery_count) for a in (first, retry)] == [(503, 0), (200, 1)]
@@ -220,7 +102,7 @@ def test_a_failing_webhook_ends_in_a_dead_letter(webhook: Webhook) -> None:
     with serve(basic_topics=declared, time_scale=FAST) as server:
         publish(server, order())
         billing = server.eventgrid.basic_topic("orders").subscription("billing")
-        wait_until(lambda: billing.dead_lettered)
+        eventually(lambda: billing.dead_lettered)
         timeline = server.eventgrid.timeline
 
     [dead] = billing.dead_lettered
@@ -238,7 +120,7 @@ def test_a_failed_handshake_means_no_deliveries_and_does_not_stop_the_server(
     webhook.handshake = False
     with serve(basic_topics=subscribed(webhook), time_scale=FAST) as server:
         billing = server.eventgrid.basic_topic("orders").subscription("billing")
-        wait_until(lambda: billing.validation == "failed")
+        eventually(lambda: billing.validation == "failed")
         publish(server, order())
         server.eventgrid.assert_published(type="Order.Created")
 
@@ -252,7 +134,7 @@ def test_an_unreachable_webhook_fails_its_handshake_at_once() -> None:
     declared = {"orders": {"subscriptions": {"billing": {"endpoint": "http://127.0.0.1:9/x"}}}}
     with serve(basic_topics=declared) as server:
         billing = server.eventgrid.basic_topic("orders").subscription("billing")
-        wait_until(lambda: billing.validation == "failed")
+        eventually(lambda: billing.validation == "failed")
         [validate] = [e for e in server.eventgrid.timeline if e.operation == "validate"]
     assert validate.status == 0
     assert "ConnectError" in validate.detail
@@ -264,13 +146,13 @@ def test_on_a_virtual_clock_a_retry_waits_for_an_advance(webhook: Webhook) -> No
         publish(server, order())
         webhook.wait_for(lambda: len(webhook.deliveries) == 1)
         billing = server.eventgrid.basic_topic("orders").subscription("billing")
-        wait_until(lambda: billing.pending == 1)
+        eventually(lambda: billing.pending == 1)
         server.eventgrid.clock.advance(29)
         time.sleep(0.1)  # the retry is not due: nothing may come
         assert len(webhook.deliveries) == 1
         server.eventgrid.clock.advance(1)
         webhook.wait_for(lambda: len(webhook.deliveries) == 2)
-        wait_until(lambda: len(billing.delivered) == 1)
+        eventually(lambda: len(billing.delivered) == 1)
     assert [(a.status, a.time) for a in billing.attempts] == [(503, 0.0), (200, 30.0)]
 
 
@@ -282,7 +164,7 @@ def test_after_a_reset_the_declared_subscription_shakes_hands_again(webhook: Web
         publish(server, order())
         webhook.wait_for(lambda: len(webhook.deliveries) == 1)
         billing = server.eventgrid.basic_topic("orders").subscription("billing")
-        wait_until(lambda: len(billing.delivered) == 1)
+        eventually(lambda: len(billing.delivered) == 1)
 
 
 def test_a_delivery_in_flight_at_stop_is_kept_as_never_sent(webhook: Webhook) -> None:

@@ -7,7 +7,7 @@ from azure.eventgrid import EventGridConsumerClient, EventGridEvent, EventGridPu
 
 from pytest_eventgrid import serve
 
-from .test_push import FAST
+from ._webhook import FAST
 
 HANG_GUARD_RECEIVES = 50  # each a 10 virtual-second long-poll, a blink at FAST
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridConsumerClient, EventGridPublisherClient
@@ -21,7 +22,7 @@ from pytest_eventgrid._broker import Clock
 from pytest_eventgrid._doors._serve import serve_realtime
 from pytest_eventgrid._wire import LongPoll, WireRequest, WireResponse
 
-from ._waits import HANG_GUARD, eventually, until_waiting
+from ._waits import HANG_GUARD, eventually, until_waiting, waiting
 
 # A real clock at 1x wakes a waiting receive within milliseconds; this bound only
 # keeps a slow CI machine from failing the test.
@@ -160,8 +161,7 @@ def test_a_virtual_clock_stands_still(virtual_server: EventGridServer) -> None:
         before = clock.now()
         publisher.send(_event())
         received = consumer.receive(max_events=1, max_wait_time=10)  # there: no wait
-        time.sleep(0.05)
-        assert clock.now() == before
+        assert clock.now() == before  # two real HTTP round trips later
         assert not clock.flowing
     assert len(received) == 1
     assert len(virtual_server.eventgrid.subscription().locked) == 1
@@ -175,7 +175,10 @@ def test_an_advance_answers_a_waiting_receive_at_once(
         receiving = pool.submit(consumer.receive, max_events=1, max_wait_time=60)
         until_waiting(virtual_server)
         virtual_server.eventgrid.clock.advance(30)  # half the wait: it keeps waiting
-        time.sleep(0.05)
+        # The advance woke the receive on the server's loop; a round trip through that
+        # loop comes after it looked again, found nothing due, and parked.
+        httpx.get(f"{virtual_server.url}/_admin/health")
+        assert waiting(virtual_server) == 1
         assert not receiving.done()
         advanced = time.monotonic()
         virtual_server.eventgrid.clock.advance(30)
@@ -246,16 +249,21 @@ async def test_a_virtual_clock_never_advanced_answers_after_the_wait_in_real_sec
 async def test_the_guard_counts_from_the_start_of_the_wait() -> None:
     clock = Clock(autojump=False)
 
-    async def advance_a_little() -> None:
-        for _ in range(6):
-            await asyncio.sleep(0.05)
-            clock.advance(0.01)
+    stop = asyncio.Event()
 
-    nudging = asyncio.ensure_future(advance_a_little())
-    took = await _realtime(clock, 0.2)
-    await nudging
-    # Small advances wake the wait, but do not restart its guard.
-    assert took < 0.28
+    async def keep_advancing_a_little() -> None:  # each advance wakes the wait
+        while not stop.is_set():
+            clock.advance(1e-9)
+            await asyncio.sleep(0)  # let the loop run (no real time passes)
+
+    nudging = asyncio.ensure_future(keep_advancing_a_little())
+    try:
+        # Restarted by each advance, the guard would never end the wait.
+        took = await asyncio.wait_for(_realtime(clock, 0.2), HANG_GUARD)
+    finally:
+        stop.set()
+        await nudging
+    assert took < HANG_GUARD
 
 
 @pytest.mark.asyncio
