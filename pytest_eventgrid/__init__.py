@@ -9,8 +9,10 @@ if TYPE_CHECKING:
     from ._api.basic_views import BasicTopicView, DomainTopicView, PushSubscriptionView
     from ._api.calls import Call, CallList, SubscriptionEvent
     from ._api.emulator import EventGridServer, serve
+    from ._api.event_hubs import EventHubBatch, EventHubMessage, EventHubView
     from ._api.eventgrid import EventGrid
     from ._api.mock import MockEventGrid, mock_eventgrid
+    from ._api.system_topics import SystemTopicView
     from ._api.views import NamespaceView, SubscriptionView, TopicView
     from ._broker import Clock, JournalEntry, JournalItem, SubscriptionSettings
     from ._broker._chaos import ChaosSettings
@@ -40,6 +42,9 @@ _HOMES = {
     "EventGridEventFactory": ".factories",
     "EventGridServer": "._api.emulator",
     "EventGridTransport": "._doors",
+    "EventHubBatch": "._api.event_hubs",
+    "EventHubMessage": "._api.event_hubs",
+    "EventHubView": "._api.event_hubs",
     "Fault": "._wire._faults",
     "FaultedRequest": "._wire._faults",
     "JournalEntry": "._broker",
@@ -50,6 +55,7 @@ _HOMES = {
     "SubscriptionEvent": "._api.calls",
     "SubscriptionSettings": "._broker",
     "SubscriptionView": "._api.views",
+    "SystemTopicView": "._api.system_topics",
     "TopicView": "._api.views",
     "UsageError": "._errors",
     "Webhook": "._doors._webhooks",
@@ -73,6 +79,9 @@ __all__ = [
     "EventGridEventFactory",
     "EventGridServer",
     "EventGridTransport",
+    "EventHubBatch",
+    "EventHubMessage",
+    "EventHubView",
     "Fault",
     "FaultedRequest",
     "JournalEntry",
@@ -83,6 +92,7 @@ __all__ = [
     "SubscriptionEvent",
     "SubscriptionSettings",
     "SubscriptionView",
+    "SystemTopicView",
     "TopicView",
     "UsageError",
     "Webhook",

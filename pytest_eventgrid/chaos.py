@@ -147,6 +147,7 @@ def _summarize_run(eventgrid: EventGrid, effects: Effects) -> Run:
     acknowledged: Counter[str] = Counter()
     unsettled: list[str] = []
     redeliveries = 0
+    push_duplicates = 0
     for namespace in eventgrid.namespaces:
         for topic in namespace.topics:
             published.extend(str(event.id) for event in topic.published)
@@ -161,6 +162,16 @@ def _summarize_run(eventgrid: EventGrid, effects: Effects) -> Run:
                     ]
                 )
                 redeliveries += len(subscription.released) + len(subscription.expired_locks)
+            for push in topic.push_subscriptions:
+                # A push delivery the destination accepted is what an acknowledge is to a
+                # queue; a retry is a redelivery, and an event accepted twice a duplicate.
+                delivered = Counter(str(event.get("id")) for event in push.delivered)
+                acknowledged.update(delivered)
+                push_duplicates += sum(count - 1 for count in delivered.values())
+                unsettled.extend(str(event.get("id")) for event in push.pending_events)
+                redeliveries += sum(
+                    len(attempt.events) for attempt in push.attempts if attempt.delivery_count
+                )
     return Run(
         effects=Counter(_frozen(effect) for effect in effects),
         published=published,
@@ -168,7 +179,7 @@ def _summarize_run(eventgrid: EventGrid, effects: Effects) -> Run:
         unsettled=unsettled,
         redeliveries=redeliveries,
         timeline=eventgrid.format_timeline(),
-        duplicates=_duplicates(eventgrid),
+        duplicates=_duplicates(eventgrid) + push_duplicates,
     )
 
 

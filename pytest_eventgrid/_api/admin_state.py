@@ -23,6 +23,8 @@ from .._wire._emulated import emulated_path
 from .._wire._faults import Fault
 from .basic_views import BasicTopicView, PushSubscriptionView, _Subscribable
 from .calls import SubscriptionEvent
+from .event_hubs import EventHubView
+from .system_topics import SystemTopicView
 from .views import NamespaceView, SubscriptionView, TopicView
 
 if TYPE_CHECKING:
@@ -137,6 +139,9 @@ def topic(view: TopicView) -> dict[str, Any]:
         "event_retention_in_days": view.event_retention_in_days,
         "published": [cloudevent(event) for event in view.published],
         "subscriptions": {each.name: subscription(each) for each in view.subscriptions},
+        "push_subscriptions": {
+            each.name: push_subscription(each) for each in view.push_subscriptions
+        },
     }
 
 
@@ -196,6 +201,39 @@ def basic_topic(view: BasicTopicView, server: EventGridServer) -> dict[str, Any]
     }
 
 
+def system_topic(view: SystemTopicView) -> dict[str, Any]:
+    """A system topic: its source, what was published, its subscriptions."""
+    return {
+        "name": view.name,
+        "source": view.source,
+        "topic_type": view.topic_type,
+        **_subscribable(view),
+    }
+
+
+def event_hub(view: EventHubView) -> dict[str, Any]:
+    """An event hub: every batch Event Grid sent it, with each message's properties."""
+    return {
+        "name": view.name,
+        "batches": [
+            {
+                "time": batch.time,
+                "topic": batch.topic,
+                "subscription": batch.subscription,
+                "messages": [
+                    {
+                        "event": cloudevent(message.event),
+                        "properties": message.properties,
+                        "partition_key": message.partition_key,
+                    }
+                    for message in batch.messages
+                ],
+            }
+            for batch in view.batches
+        ],
+    }
+
+
 def fault(item: Fault) -> dict[str, Any]:
     """A scripted fault: as scripted, and how often it fired."""
     return {
@@ -239,6 +277,8 @@ def state(server: EventGridServer) -> dict[str, Any]:
         "clock": clock(server),
         "namespaces": namespaces,
         "basic_topics": basic,
+        "system_topics": {each.name: system_topic(each) for each in eventgrid.system_topics},
+        "event_hubs": {each.name: event_hub(each) for each in eventgrid.event_hubs},
         "faults": [fault(item) for item in eventgrid.faults],
     }
 

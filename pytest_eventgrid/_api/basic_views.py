@@ -86,6 +86,12 @@ class PushSubscriptionView:
         with self._broker.lock:
             return self._subscription.pending_count
 
+    @property
+    def pending_events(self) -> list[dict[str, Any]]:
+        """The events still waiting for a (re)delivery, soonest due first."""
+        with self._broker.lock:
+            return [dict(event) for event in self._subscription.pending_events()]
+
     def __repr__(self) -> str:
         return f"<PushSubscriptionView {self.name} {self.validation}>"
 
@@ -168,6 +174,13 @@ class _Subscribable:
             ) from error
         # A namespace topic: CloudEvents only, and no handshake (not a webhook).
         routed = routing.namespace_topic(destination, schema, self._topic.schema)
+        if routed and delivery_properties:
+            raise usage_error(
+                f"A subscription into a namespace topic ({routed}) takes no delivery "
+                "properties: the service sets them on webhook, Event Hubs, Service Bus and "
+                f"Relay deliveries only; got delivery_properties={delivery_properties!r}.",
+                anchor=routing.ROUTING_DOCS,
+            )
         subscription = PushSubscription(
             name,
             routed or webhook,

@@ -78,6 +78,12 @@ def event_hub(broker: Broker, name: str) -> EventHub:
     return next((hub for hub in _hubs(broker) if hub.name == name), None) or EventHub(name)
 
 
+def event_hub_names(broker: Broker) -> list[str]:
+    """The name of every event hub a push subscription delivers to, in order of first use."""
+    with broker.lock:
+        return list(dict.fromkeys(hub.name for hub in _hubs(broker)))
+
+
 def hub_name(destination: object) -> str | None:
     """The event hub a destination names (an `EventHubView`, or `{"event_hub": name}`),
     or None for another kind of destination."""

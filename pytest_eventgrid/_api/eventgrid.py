@@ -33,7 +33,7 @@ from . import history, scripting, topology
 from .assertions import PublishedAssertions
 from .basic_views import BasicTopicView
 from .calls import Scope
-from .event_hubs import EventHubView
+from .event_hubs import EventHubView, event_hub_names
 from .system_topics import SystemTopics, SystemTopicView, checked_system_topics, system_topic
 from .system_topics import declare as declare_system_topics
 from .system_topics import system_topics as all_system_topics
@@ -295,6 +295,11 @@ class EventGrid(PublishedAssertions):
         (`topic(t).subscribe(s, eventgrid.event_hub(name))`) and as the record of every
         batch Event Grid sent it."""
         return EventHubView(self._broker, name)
+
+    @property
+    def event_hubs(self) -> list[EventHubView]:
+        """Every event hub a namespace push subscription delivers to."""
+        return [EventHubView(self._broker, name) for name in event_hub_names(self._broker)]
 
     def deliver(self, *, drain: bool = False) -> list[DeliveryAttempt]:
         """Push every due event to its push subscriptions (of Basic topics, domains and

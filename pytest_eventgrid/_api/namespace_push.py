@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from .. import _errors
-from .._broker import Namespace
+from .._broker import JournalEntry, Namespace
 from .._broker._filters import parse_filter
 from .._broker._push import NamespacePushSettings, PushSubscription
 from .._doors._webhooks import PushDeliveries, Webhook
@@ -106,7 +106,12 @@ def subscribe(
                 "either pull (queue) or push, so give the push one another name.",
                 anchor=VIEW_DOCS,
             )
+        created = name not in owner.push_subscriptions
         owner.push_subscriptions[name] = subscription
+        if created:
+            broker.journal.record(
+                JournalEntry(broker.clock.now(), "create_subscription", namespace.name, topic, name)
+            )
     if validate and callable_now:
         PushDeliveries(broker).validate_now(owner, subscription, namespace.name)
     return PushSubscriptionView(broker, subscription)

@@ -129,8 +129,13 @@ def filters_of(broker: Broker) -> FilterOf:
         with broker.lock:
             namespace = broker.namespaces.get(host)
             found = namespace.topics.get(topic) if namespace else None
-            queue = found.subscriptions.get(name) if found else None
-            return queue.settings.filter if queue else None
+            if found is None:
+                return None
+            queue = found.subscriptions.get(name)
+            if queue is not None:
+                return queue.settings.filter
+            push = found.push_subscriptions.get(name)
+            return push.filter if push is not None else None
 
     return filter_of
 

@@ -326,6 +326,10 @@ class PushSubscription:
     def pending_count(self) -> int:
         return len(self._pending)
 
+    def pending_events(self) -> list[Event]:
+        """The events waiting for a (re)delivery, soonest due first."""
+        return [pending.event for _, _, pending in sorted(self._pending)]
+
     def next_due(self) -> float | None:
         return self._pending[0][0] if self._pending else None
 

@@ -388,3 +388,37 @@ def test_a_route_to_a_missing_topic_is_retried_then_dead_lettered() -> None:
     [letter] = route.dead_lettered
     assert (letter.reason, letter.delivery_attempts) == ("MaxDeliveryAttemptsExceeded", 3)
     assert "gone" not in [topic.name for topic in eventgrid.namespace().topics]
+
+
+# -- what a route does not take ------------------------------------------------------------
+
+
+def test_a_route_takes_no_delivery_properties() -> None:
+    with mock_eventgrid() as eventgrid:
+        shop = eventgrid.basic_topic("shop")
+        with pytest.raises(UsageError, match="takes no delivery properties") as raised:
+            shop.subscribe("to-orders", eventgrid.topic("orders"), delivery_properties={"A": "b"})
+
+    assert "got delivery_properties={'A': 'b'}" in str(raised.value)
+    assert str(raised.value).endswith("guide/namespace-push/#routing-into-namespace-topics")
+    assert shop.subscriptions == []
+
+
+def test_a_declared_route_takes_no_delivery_properties() -> None:
+    declared = {
+        "basic_topics": {
+            "shop": {
+                "subscriptions": {
+                    "to-orders": {
+                        "endpoint": {"namespace_topic": "orders"},
+                        "delivery_properties": {"A": "b"},
+                    }
+                }
+            }
+        }
+    }
+    with (
+        pytest.raises(UsageError, match="takes no delivery properties"),
+        mock_eventgrid(**declared),
+    ):
+        pass

@@ -22,6 +22,10 @@ from ._waits import eventually
 
 HANG_GUARD = 30.0  # real seconds; nothing here should come close
 ADMIN_DOCS = "guide/emulator/#the-admin-api"
+STORAGE_ACCOUNT = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/shop"
+    "/providers/Microsoft.Storage/storageAccounts/files"
+)
 
 
 def admin(server: EventGridServer, **headers: str) -> httpx.Client:
@@ -259,6 +263,47 @@ def test_state_shows_domain_topics(server: EventGridServer) -> None:
     orders = shop["topics"]["orders"]
     assert [item["schema"] for item in orders["published"]] == ["cloudevents"]
     assert list(orders["subscriptions"]) == ["hook"]
+
+
+def test_state_shows_namespace_push_event_hubs_and_system_topics(
+    virtual_server: EventGridServer,
+) -> None:
+    server = virtual_server
+    eventgrid = server.eventgrid
+    orders = eventgrid.topic("orders")
+    orders.subscribe("to-hub", eventgrid.event_hub("orders-hub"))
+    orders.subscribe(
+        "hook",
+        lambda request: 503,
+        validate=False,
+        filter={"includedEventTypes": ["Order.Created"]},
+    )
+    storage = eventgrid.system_topic("storage", source=STORAGE_ACCOUNT)
+    storage.subscribe("to-orders", orders)
+    with publisher(server) as sender:
+        sender.send(order(1))
+    eventgrid.deliver()
+    storage.publish(
+        {"id": "b1", "eventType": "Microsoft.Storage.BlobCreated", "subject": "/a", "data": {}}
+    )
+    with admin(server) as client:
+        state = client.get("state").json()
+
+    [home] = [each for each in state["namespaces"].values() if each["default"]]
+    pushed = home["topics"]["orders"]["push_subscriptions"]
+    assert list(pushed) == ["to-hub", "hook"]
+    assert [a["status"] for a in pushed["hook"]["attempts"]] == [503]
+    assert pushed["hook"]["pending"] == 1
+    # The hub got the published order, then the blob event routed into the topic.
+    batches = state["event_hubs"]["orders-hub"]["batches"]
+    assert [message["event"]["id"] for b in batches for message in b["messages"]] == ["o1", "b1"]
+    message = batches[0]["messages"][0]
+    assert batches[0]["subscription"] == "to-hub"
+    assert message["properties"]["aeg-compatibility-mode-enabled"] == "false"
+    system = state["system_topics"]["storage"]
+    assert system["source"] == STORAGE_ACCOUNT
+    assert [item["id"] for item in system["published"]] == ["b1"]
+    assert list(system["subscriptions"]) == ["to-orders"]
 
 
 def test_timeline_is_the_journal_in_json(server: EventGridServer) -> None:
