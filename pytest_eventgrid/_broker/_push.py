@@ -261,7 +261,8 @@ class DeadLetter:
         delivery_attempts: How many attempts were made.
         last_delivery_outcome: The outcome of the last attempt (`NotAttempted` if none).
         published_at: Virtual time the event was published.
-        last_attempt_at: Virtual time of the last attempt, or of the expiry.
+        last_attempt_at: Virtual time of the last attempt, or None if none was made
+            (an event whose time-to-live ended before its first attempt).
         dead_letter_properties: What a namespace dead letter carries as
             `deadLetterProperties`: `deadletterreason`, `deliveryattempts`,
             `deliveryresult`, `publishutc` and `deliveryattemptutc` (empty for Basic).
