@@ -160,8 +160,16 @@ pass of validation for the common CloudEvent shape, a fast path for compact JSON
 re-sorted only when it is not sorted, headers lowered in one pass, journal items built
 on first read, one broker lookup per request). Trimming further (key interning,
 merged parse-and-validate, fewer calls in routing) cut a fifth of the opcodes per
-publish with no measurable effect: what remains is the number of objects kept per
-event and of functions per publish, a design change to the queue's entries.
+publish with no measurable effect. Switching off one stage at a time (in separate runs)
+priced them inside the pipeline: storing the event at all about 0.05 of the ratio,
+validating it about 0.03, the queue entry about 0.02 and the journal entry about 0.01.
+A queue now keeps an event that was never delivered in two first-in-first-out queues
+(publish order, and time-to-live order while the time-to-live does not shrink) instead
+of an entry in each of two heaps: a third less memory per queued event (the broker's
+share went from 327 to 207 bytes) and flat receives at a depth of a million, but the
+publish ratio moved by about half a hundredth, inside the run-to-run spread of
+1.15-1.17x. What is left is the queue entry itself and the journal entry: objects that
+the fake's assertions and views read.
 
 **Push delivery's hidden cost.** A publish offers each event to the topic's push
 subscriptions after its queue subscriptions; a topic without any pays one test of an

@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import heapq
 import itertools
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -130,13 +131,23 @@ class SubscriptionQueue:
         self.created_at = created_at
         self._ids = ids
         self._seq = itertools.count()
-        # Available events by publish order; entries of events no longer available
-        # (a time-to-live that ended while they waited) are skipped when they surface.
+        # Available events by publish order: those never delivered in `_fresh`, in the
+        # order they came; those that came back (released, lock expired) in the heap
+        # `_ready`. A receive takes the lower sequence number of the two heads. Entries
+        # of events no longer available (a time-to-live that ended while they waited)
+        # are skipped when they surface.
+        self._fresh: deque[QueuedEvent] = deque()
         self._ready: list[tuple[int, QueuedEvent]] = []
         self._ready_count = 0
         self._delayed: list[tuple[float, int, QueuedEvent]] = []
         self._locks: dict[str, QueuedEvent] = {}
         self._lock_expiry: list[tuple[float, int, str]] = []
+        # When each event's time-to-live (or the topic's retention) is due. Events
+        # enqueued with a time-to-live no shorter than the one before expire in the
+        # order they came, so they wait in the queue `_expiring`; the others (a
+        # time-to-live shortened, a duplicate, a retention instant) in the heap.
+        self._expiring: deque[QueuedEvent] = deque()
+        self._expiring_last = float("-inf")
         self._expiry: list[tuple[float, int, QueuedEvent]] = []
         # Seconds the topic keeps an event after it was published, whatever its state;
         # the topic sets it (`set_retention()`).
@@ -174,17 +185,22 @@ class SubscriptionQueue:
         ttl = self.settings.time_to_live
         event_filter = self.settings.filter
         accepts = None if event_filter.accepts_everything else event_filter.matches
-        ready, expiry, seq, push = self._ready, self._expiry, self._seq, heapq.heappush
+        fresh, expiring, seq = self._fresh, self._expiring, self._seq
+        last = self._expiring_last
         added = 0
         for event in events:
             if accepts is not None and not accepts(event):
                 continue
-            number = next(seq)
-            queued = QueuedEvent(event, number, now, ttl)  # available at once
-            push(ready, (number, queued))
-            push(expiry, (queued.expires_at, number, queued))
+            queued = QueuedEvent(event, next(seq), now, ttl)  # available at once
+            fresh.append(queued)
+            if queued.expires_at >= last:
+                expiring.append(queued)
+                last = queued.expires_at
+            else:
+                heapq.heappush(self._expiry, (queued.expires_at, queued.seq, queued))
             added += 1
         if added:
+            self._expiring_last = last
             self._ready_count += added
             if self._listeners:
                 self._notify()
@@ -220,17 +236,31 @@ class SubscriptionQueue:
                 became_available |= self._expire_lock(*heapq.heappop(self._lock_expiry))
             elif due is self._delayed:
                 became_available |= self._end_delay(*heapq.heappop(self._delayed))
+            elif due is self._expiring:
+                queued = self._expiring.popleft()
+                self._expire(queued.expires_at, queued.seq, queued)
             else:
                 self._expire(*heapq.heappop(self._expiry))
         if became_available:
             self._notify()
 
-    def _next_due(self, now: float) -> list[Any] | None:
-        """The heap whose head is the earliest transition due at `now`; on a tie, lock
-        expiry first, then the end of a delay, then time-to-live."""
+    def _next_due(self, now: float) -> list[Any] | deque[QueuedEvent] | None:
+        """The heap (or `_expiring`) whose head is the earliest transition due at `now`;
+        on a tie, lock expiry first, then the end of a delay, then time-to-live (by
+        publish order)."""
         heaps: tuple[list[Any], ...] = (self._lock_expiry, self._delayed, self._expiry)
         due = [heap for heap in heaps if heap and heap[0][0] <= now]
-        return min(due, key=lambda heap: heap[0][0]) if due else None
+        earliest = min(due, key=lambda heap: heap[0][0]) if due else None
+        if self._expiring:
+            head = self._expiring[0]
+            at = head.expires_at
+            if at <= now and (
+                earliest is None
+                or at < earliest[0][0]
+                or (earliest is self._expiry and (at, head.seq) < earliest[0][:2])
+            ):
+                return self._expiring
+        return earliest
 
     def _expire_lock(self, until: float, _: int, token: str) -> bool:
         queued = self._locks.get(token)
@@ -267,7 +297,7 @@ class SubscriptionQueue:
         retained_until = queued.enqueued_at + self.retention
         if state is not State.LOCKED and at >= queued.expires_at:
             if state is State.AVAILABLE:
-                self._ready_count -= 1  # its entry in `_ready` is skipped when it surfaces
+                self._ready_count -= 1  # its entry in `_fresh` or `_ready` is skipped
             self._dead_letter(queued, REASON_TIME_TO_LIVE, queued.expires_at)
         elif at >= retained_until:
             self._remove_for_retention(queued, at)
@@ -302,6 +332,7 @@ class SubscriptionQueue:
         self.retention = retention
         if shorter:
             pending = {id(queued): queued for _, queued in self._ready}
+            pending.update((id(queued), queued) for queued in self._fresh)
             pending.update((id(queued), queued) for _, _, queued in self._delayed)
             pending.update((id(queued), queued) for queued in self._locks.values())
             self._expiry.extend(
@@ -351,8 +382,14 @@ class SubscriptionQueue:
     def _take_ready(self, count: int) -> list[QueuedEvent]:
         """Pop the first `count` available events, in publish order."""
         taken: list[QueuedEvent] = []
-        while self._ready and len(taken) < count:
-            _, queued = heapq.heappop(self._ready)
+        fresh, ready = self._fresh, self._ready
+        while len(taken) < count:
+            if fresh and (not ready or fresh[0].seq < ready[0][0]):
+                queued = fresh.popleft()
+            elif ready:
+                queued = heapq.heappop(ready)[1]
+            else:
+                break
             if queued.state is State.AVAILABLE:
                 taken.append(queued)
         return taken
@@ -543,7 +580,10 @@ class SubscriptionQueue:
     def pending(self, now: float) -> list[Snapshot]:
         """Every event not yet settled: available, delayed or locked (a view, O(n))."""
         self.tick(now)
-        ready = [q for _, q in sorted(self._ready) if q.state is State.AVAILABLE]
+        ready = sorted(
+            (q for q in [*(q for _, q in self._ready), *self._fresh] if q.state is State.AVAILABLE),
+            key=lambda q: q.seq,
+        )
         delayed = sorted(
             (q for _, _, q in self._delayed if q.state is State.DELAYED), key=lambda q: q.seq
         )
