@@ -81,17 +81,18 @@ def publish_entry(
     """The entry of a publish of `events` to `topic`, with one item per event (built
     when first read).
 
-    Built field by field, as the frozen dataclass's `__init__` would build it, but
-    without its calls: a publish is the request the fake answers most. The fields
-    left at their defaults (`subscription`, `status`, `detail`) are read from the
-    class, where the dataclass keeps the defaults.
+    Its fields are written straight into the instance's dictionary, where the frozen
+    dataclass's `__init__` would put them one call each: a publish is the request the
+    fake answers most. The fields left at their defaults (`subscription`, `status`,
+    `detail`) are read from the class, where the dataclass keeps the defaults.
     """
     entry = _new(JournalEntry)
-    _set_field(entry, "time", time)
-    _set_field(entry, "operation", "publish")
-    _set_field(entry, "namespace", namespace)
-    _set_field(entry, "topic", topic)
-    _set_field(entry, "events", tuple(events))
+    fields = entry.__dict__
+    fields["time"] = time
+    fields["operation"] = "publish"
+    fields["namespace"] = namespace
+    fields["topic"] = topic
+    fields["events"] = tuple(events)
     return entry
 
 
