@@ -12,10 +12,12 @@ virtual clock.
 from __future__ import annotations
 
 import pytest
-from orders import TransientError
+from orders import ORDER_CREATED, TransientError
 from orders.models import order_created_event
 from orders.webhook import WEBHOOK_PATH, create_webhook
 from support import ORDER_PROCESSOR, ORDERS_TOPIC, an_order
+
+from pytest_eventgrid.match import contains
 
 pytestmark = pytest.mark.eventgrid(topic=ORDERS_TOPIC, subscription=ORDER_PROCESSOR)
 PUSH = "orders-push"
@@ -40,6 +42,7 @@ async def test_an_order_published_to_the_namespace_is_pushed_to_the_webhook(
     assert subscription.validation == "succeeded"  # the CloudEvents handshake ran first
     assert fulfilment.fulfilled == ["order-1"]
     assert outcomes(attempts) == [(0, 200, "Succeeded")]
+    subscription.assert_delivered(type=ORDER_CREATED, data=contains({"order_id": "order-1"}))
 
 
 async def test_a_transient_failure_is_retried_on_the_namespace_schedule(

@@ -405,6 +405,144 @@ def _outcome(
     return check.expect(candidates, wanted, count)  # type: ignore[return-value]
 
 
+class _PushSubscription(Protocol):
+    name: str
+
+    @property
+    def validation(self) -> str: ...
+
+    @property
+    def attempts(self) -> list[Any]: ...
+
+    @property
+    def delivered(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def dead_lettered(self) -> list[Any]: ...
+
+    @property
+    def dropped(self) -> list[Any]: ...
+
+    @property
+    def pending(self) -> int: ...
+
+    def _delivered_events(self, events: Sequence[Mapping[str, Any]]) -> list[CloudEvent[Any]]: ...
+
+
+class PushAssertions:
+    """`assert_delivered()`, `assert_not_delivered()` and `assert_dead_lettered()` of a
+    push subscription view: what its destination accepted, and what it gave up on."""
+
+    @keywords_only
+    def assert_delivered(
+        self: _PushSubscription,
+        *,
+        type: object = NOT_GIVEN,
+        source: object = NOT_GIVEN,
+        subject: object = NOT_GIVEN,
+        data: object = NOT_GIVEN,
+        id: object = NOT_GIVEN,
+        extensions: object = NOT_GIVEN,
+        count: int | None = None,
+    ) -> list[CloudEvent[Any]]:
+        """Check that the destination accepted a matching event (an attempt answered 200
+        to 204); return the matches, as CloudEvents (an Event Grid event converted:
+        `type` from `eventType`, `source` from `topic`)."""
+        __tracebackhide__ = True
+        wanted = criteria(
+            id=id, type=type, source=source, subject=subject, data=data, extensions=extensions
+        )
+        candidates = [Candidate(event) for event in self._delivered_events(self.delivered)]
+        return _push_check(self, "delivered by", "assert_delivered").expect(
+            candidates, wanted, count
+        )
+
+    @keywords_only
+    def assert_not_delivered(
+        self: _PushSubscription,
+        *,
+        type: object = NOT_GIVEN,
+        source: object = NOT_GIVEN,
+        subject: object = NOT_GIVEN,
+        data: object = NOT_GIVEN,
+        id: object = NOT_GIVEN,
+        extensions: object = NOT_GIVEN,
+    ) -> None:
+        """Check that the destination accepted no matching event (none at all, with no
+        keywords)."""
+        __tracebackhide__ = True
+        wanted = criteria(
+            id=id, type=type, source=source, subject=subject, data=data, extensions=extensions
+        )
+        candidates = [Candidate(event) for event in self._delivered_events(self.delivered)]
+        _push_check(self, "delivered by", "assert_delivered").expect_none(candidates, wanted)
+
+    @keywords_only
+    def assert_dead_lettered(
+        self: _PushSubscription,
+        *,
+        reason: object = NOT_GIVEN,
+        type: object = NOT_GIVEN,
+        source: object = NOT_GIVEN,
+        subject: object = NOT_GIVEN,
+        data: object = NOT_GIVEN,
+        id: object = NOT_GIVEN,
+        extensions: object = NOT_GIVEN,
+        count: int | None = None,
+    ) -> list[CloudEvent[Any]]:
+        """Check that a matching event was dead-lettered (for `reason`:
+        "MaxDeliveryAttemptsExceeded", "NonRetriableDeliveryFailure" or
+        "TimeToLiveExceeded"); return the matches."""
+        __tracebackhide__ = True
+        wanted = criteria(
+            id=id,
+            type=type,
+            source=source,
+            subject=subject,
+            data=data,
+            extensions=extensions,
+            reason=reason,
+        )
+        letters = self.dead_lettered
+        events = self._delivered_events([letter.event for letter in letters])
+        candidates = [
+            Candidate(event, extra={"reason": letter.reason})
+            for event, letter in zip(events, letters, strict=True)
+        ]
+        return _push_check(self, "dead-lettered by", "assert_dead_lettered").expect(
+            candidates, wanted, count
+        )
+
+
+def _push_check(view: _PushSubscription, verb: str, anchor: str) -> Check:
+    return Check(
+        verb,
+        f"push subscription {view.name!r}",
+        f"push-{anchor.replace('_', '-')}",
+        footer=lambda: _push_state(view),
+    )
+
+
+def _push_state(view: _PushSubscription) -> str:
+    """The push subscription in one line, with a hint when nothing was delivered yet."""
+    counts = {
+        "validation": view.validation,
+        "attempts": len(view.attempts),
+        "delivered": len(view.delivered),
+        "pending": view.pending,
+        "dead_lettered": len(view.dead_lettered),
+        "dropped": len(view.dropped),
+    }
+    line = "Push subscription now: " + " ".join(f"{name}={value}" for name, value in counts.items())
+    if view.pending and not view.attempts:
+        line += (
+            "\nEvents are pending and no attempt was made: deliver them with "
+            "eventgrid.deliver() or await eventgrid.deliver_async() (drain=True follows the "
+            "retry schedule)."
+        )
+    return line
+
+
 class SubscriptionAssertions(PublishedAssertions):
     """The settlement assertions of a subscription view."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from azure.core.messaging import CloudEvent
@@ -15,8 +16,9 @@ from .._doors._webhooks import PushDeliveries, Webhook, loop_running, needs_even
 from .._errors import name as name_check
 from .._errors import usage_error
 from .._wire._delivery_properties import as_mappings, checked_delivery_properties
+from .._wire._schemas import as_cloudevent
 from . import routing
-from .assertions import PublishedAssertions
+from .assertions import PublishedAssertions, PushAssertions
 from .calls import Scope
 from .cloudevent import decode
 
@@ -32,9 +34,9 @@ def as_sent(published: PublishedEvent) -> PublishedItem:
     return dict(published.event)
 
 
-class PushSubscriptionView:
+class PushSubscriptionView(PushAssertions):
     """One push event subscription (a webhook), of a Basic topic or domain or of a
-    namespace topic: its deliveries and dead letters."""
+    namespace topic: its deliveries and dead letters, and assertions on them."""
 
     def __init__(self, broker: Broker, subscription: PushSubscription) -> None:
         self._broker = broker
@@ -91,6 +93,10 @@ class PushSubscriptionView:
         """The events still waiting for a (re)delivery, soonest due first."""
         with self._broker.lock:
             return [dict(event) for event in self._subscription.pending_events()]
+
+    def _delivered_events(self, events: Sequence[Mapping[str, Any]]) -> list[CloudEvent[Any]]:
+        """Events as sent on the wire, as the CloudEvents the assertions match."""
+        return [decode(as_cloudevent(dict(event), source=self.name)) for event in events]
 
     def __repr__(self) -> str:
         return f"<PushSubscriptionView {self.name} {self.validation}>"
