@@ -19,7 +19,6 @@ REQUIRED = ("id", "source", "type", "specversion")
 CONTEXT_ATTRIBUTES = frozenset(
     {*REQUIRED, "datacontenttype", "dataschema", "subject", "time", "data", "data_base64"}
 )
-_NAMES = {name: name for name in CONTEXT_ATTRIBUTES}
 _OPTIONAL_STRINGS = ("subject", "datacontenttype", "dataschema")
 _ABSENT = object()
 MAX_EVENT_BYTES = 1_048_576
@@ -91,7 +90,8 @@ def _invalid_time() -> ServiceError:
 
 
 def validate(candidate: object, *, size_checked: bool = False) -> Event:
-    """Check one structured CloudEvent and return it as the service stores it.
+    """Check one structured CloudEvent and return it as the service stores it, changed
+    in place: pass an object parsed for this request only.
 
     `size_checked` says the caller already knows the event is within the size limit.
     """
@@ -108,9 +108,10 @@ def validate(candidate: object, *, size_checked: bool = False) -> Event:
         and candidate.get("specversion") == "1.0"
     ):
         _check_required(candidate)  # raises, unless the values are `str` subclasses
-    # The copy names the context attributes (and holds the specversion) with the
-    # module's own strings, so that stored events do not each keep copies of them.
-    event: Event = {_NAMES.get(name) or name: value for name, value in candidate.items()}
+    # The parsed object itself becomes the stored event: the wire parsed it for this
+    # request alone. (A copy naming the attributes with shared strings saved about 300
+    # bytes per stored event, and cost a twentieth of a publish's time in the fake.)
+    event: Event = candidate
     event["specversion"] = "1.0"
     if not CONTEXT_ATTRIBUTES.issuperset(event):
         for name, value in event.items():
