@@ -452,9 +452,8 @@ class PushAssertions:
         wanted = criteria(
             id=id, type=type, source=source, subject=subject, data=data, extensions=extensions
         )
-        candidates = [Candidate(event) for event in self._delivered_events(self.delivered)]
         return _push_check(self, "delivered by", "assert_delivered").expect(
-            candidates, wanted, count
+            _delivered_candidates(self), wanted, count
         )
 
     @keywords_only
@@ -474,8 +473,8 @@ class PushAssertions:
         wanted = criteria(
             id=id, type=type, source=source, subject=subject, data=data, extensions=extensions
         )
-        candidates = [Candidate(event) for event in self._delivered_events(self.delivered)]
-        _push_check(self, "delivered by", "assert_delivered").expect_none(candidates, wanted)
+        check = _push_check(self, "delivered by", "assert_delivered")
+        check.expect_none(_delivered_candidates(self), wanted)
 
     @keywords_only
     def assert_dead_lettered(
@@ -512,6 +511,10 @@ class PushAssertions:
         return _push_check(self, "dead-lettered by", "assert_dead_lettered").expect(
             candidates, wanted, count
         )
+
+
+def _delivered_candidates(view: _PushSubscription) -> list[Candidate]:
+    return [Candidate(event) for event in view._delivered_events(view.delivered)]
 
 
 def _push_check(view: _PushSubscription, verb: str, anchor: str) -> Check:
