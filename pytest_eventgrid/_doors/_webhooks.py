@@ -22,10 +22,10 @@ from .._broker import BasicTopic, Broker, DeliveryAttempt, PushSubscription, Top
 from .._errors import UsageError, usage_error
 from .._wire import Answer, DeliveryEngine, Job, WebhookValidationError, WireRequest, WireResponse
 from .._wire._deliveries import DeliveryFaults
+from .._wire._push import DELIVERY_TIMEOUT
 from ._autojump import waker
 from ._serve import drive, drive_async
 
-DELIVERY_TIMEOUT = 30.0
 # Real seconds before looking again when something is due but could not be sent (a
 # handshake left pending by a destination that raised), so that the loop never spins.
 RECHECK = 1.0

@@ -31,6 +31,7 @@ from ._basic import resource_id
 from ._delivery_properties import is_partition_key, resolve
 from ._http import WireRequest, WireResponse
 from ._push import (
+    DELIVERY_TIMEOUT,
     WEBHOOK_ORIGIN,
     abuse_protection_accepted,
     abuse_protection_request,
@@ -245,12 +246,26 @@ class DeliveryEngine:
             ]
         return min(dues) if dues else None
 
-    def complete(self, job: Job, answer: Answer) -> DeliveryAttempt | None:
-        """Apply `answer` to the broker; the attempt, for deliveries."""
+    def _in_time(self, answer: Answer, started: float) -> Answer:
+        """`answer`, unless it came `DELIVERY_TIMEOUT` or more virtual seconds after the
+        attempt started (a slow destination, or a `latency()` fault): then none came."""
+        took = self._broker.clock.now() - started
+        if took < DELIVERY_TIMEOUT:
+            return answer
+        return (
+            f"no answer within {DELIVERY_TIMEOUT:g} seconds: the destination took {took:g} "
+            "seconds (Event Grid counts the attempt as timed out, whatever it answered)"
+        )
+
+    def complete(
+        self, job: Job, answer: Answer, *, at: float | None = None
+    ) -> DeliveryAttempt | None:
+        """Apply `answer` to the broker; the attempt, for deliveries. `at` is when the
+        attempt started, if time passed while it was made."""
         response = answer if isinstance(answer, WireResponse) else None
         error = answer if isinstance(answer, str) else None
         with self._broker.lock:
-            now = self._broker.clock.now()
+            now = self._broker.clock.now() if at is None else at
             subscription = job.subscription
             if job.batch is None:
                 accepted = response is not None and (
@@ -318,11 +333,12 @@ class DeliveryEngine:
             for job in jobs:
                 # A namespace topic is answered here, in process; the doors send the rest.
                 routed = isinstance(job.subscription.destination, NamespaceTopicDestination)
+                started = self._broker.clock.now()
                 in_process = self._in_process(job)
                 if in_process is None and routed:
                     in_process = route(self._broker, job.request)
                 answer = in_process if in_process is not None else (yield job)
-                attempt = self.complete(job, answer)
+                attempt = self.complete(job, self._in_time(answer, started), at=started)
                 if attempt is not None:
                     attempts.append(attempt)
             if not drain:

@@ -31,7 +31,7 @@ from ._service import EventGridService
 CORRUPTED = "bad:"
 # What a push delivery may meet instead of its destination's answer.
 _DELIVERY_OUTCOMES = frozenset(
-    {"ok", "status", "connection_refused", "connection_reset", "read_timeout"}
+    {"ok", "status", "latency", "connection_refused", "connection_reset", "read_timeout"}
 )
 # Outcomes the wire still serves (and records); the others replace its answer.
 _SERVED = frozenset({"ok", "latency", "short_receive", "tokens"})
@@ -242,7 +242,7 @@ def _check_outcome(operation: str | None, outcome: object) -> None:
         raise usage_error(
             f"fail('deliver') of {outcome.describe()}",
             outcome.kind,
-            "an answer of the destination: status(...), connection_refused(), "
+            "an answer of the destination: status(...), latency(...), connection_refused(), "
             "connection_reset(), read_timeout() or ok()",
             MISTAKES_DOCS,
         )
@@ -326,6 +326,9 @@ class FaultScript:
         )
         outcome = self._pick(faulted, named=True)
         if outcome is None or outcome.kind == "ok":
+            return None
+        if outcome.kind == "latency":  # a slow destination: time passes, then it answers
+            self._broker.clock.advance(outcome.seconds)
             return None
         if outcome.kind == "status":
             headers = {}

@@ -12,6 +12,9 @@ from .._broker._push import HubMessage
 from ._http import WireRequest, WireResponse
 
 WEBHOOK_ORIGIN = "eventgrid.azure.net"
+# Seconds Event Grid waits for a destination's answer (delivery-and-retry.md); a
+# delivery answered later failed, as `TimedOut`, whatever the answer.
+DELIVERY_TIMEOUT = 30.0
 VALIDATION_EVENT_TYPE = "Microsoft.EventGrid.SubscriptionValidationEvent"
 EVENTGRID_CONTENT_TYPE = "application/json; charset=utf-8"
 CLOUDEVENT_CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"

@@ -204,8 +204,8 @@ async def test_a_deliver_fault_applies_to_deliver_async(eventgrid: EventGrid) ->
 
 
 def test_a_deliver_fault_takes_only_what_a_destination_can_answer(eventgrid: EventGrid) -> None:
-    with pytest.raises(UsageError, match=r"fail\('deliver'\) of latency 5s"):
-        eventgrid.fail("deliver", faults.latency(5))
+    with pytest.raises(UsageError, match=r"fail\('deliver'\) of .*an answer of the destination"):
+        eventgrid.fail("deliver", faults.short_receive(1))
     with pytest.raises(UsageError, match="did you mean 'deliver'"):
         eventgrid.fail("delivr", faults.status(503))
 
