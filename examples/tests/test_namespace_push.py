@@ -63,6 +63,22 @@ async def test_a_transient_failure_is_retried_on_the_namespace_schedule(
     assert fulfilment.fulfilled == ["order-1"]
 
 
+async def test_a_delivery_that_outlasts_event_grids_wait_is_retried_but_ships_once(
+    eventgrid, eventgrid_publisher, fulfilment
+):
+    # The warehouse takes 40 s: Event Grid stops waiting at 30 s, so the attempt timed
+    # out although the order shipped. The retry brings the same event; the webhook knows
+    # its id and answers 200 without shipping again.
+    fulfilment.stall("order-1", eventgrid, 40)
+    eventgrid.topic(ORDERS_TOPIC).subscribe(PUSH, create_webhook(fulfilment), url=WEBHOOK_URL)
+    await eventgrid_publisher.send(order_created_event(an_order("order-1")))
+
+    attempts = await eventgrid.deliver_async(drain=True)
+
+    assert outcomes(attempts) == [(0, None, "TimedOut"), (40, 200, "Succeeded")]
+    assert fulfilment.fulfilled == ["order-1"]
+
+
 async def test_an_order_that_keeps_failing_is_dead_lettered_after_max_delivery_count(
     eventgrid, eventgrid_publisher, fulfilment
 ):
