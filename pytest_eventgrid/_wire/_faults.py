@@ -260,6 +260,13 @@ def _faulted_request(request: WireRequest) -> FaultedRequest:
         operation, topic, subscription = "send", resource_name(request.host), None
     else:
         operation, topic, subscription = None, None, None
+    return _faulted(request, operation, topic, subscription)
+
+
+def _faulted(
+    request: WireRequest, operation: str | None, topic: str | None, subscription: str | None
+) -> FaultedRequest:
+    """What a fault's `when=` sees of `request`, for `operation` on `topic`."""
     return FaultedRequest(
         operation,
         topic,
@@ -315,16 +322,7 @@ class FaultScript:
         Only faults that name "deliver" catch deliveries: `fail(None, ...)` does not."""
         if not self.faults:
             return None
-        faulted = FaultedRequest(
-            DELIVER,
-            topic,
-            subscription,
-            request.method,
-            request.url,
-            dict(request.headers),
-            request.body,
-        )
-        outcome = self._pick(faulted, named=True)
+        outcome = self._pick(_faulted(request, DELIVER, topic, subscription), named=True)
         if outcome is None or outcome.kind == "ok":
             return None
         if outcome.kind == "latency":  # a slow destination: time passes, then it answers
