@@ -282,7 +282,9 @@ class DeliveryEngine:
             attempt = subscription.settle(
                 job.batch, response.status if response else None, now, error
             )
-            self._record(job, now, "deliver", response, error, attempt.outcome == "Succeeded")
+            # The timeline shows the answer when it came; the attempt keeps its start.
+            answered = self._broker.clock.now()
+            self._record(job, answered, "deliver", response, error, attempt.outcome == "Succeeded")
             return attempt
 
     def _record(

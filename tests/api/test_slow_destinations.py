@@ -60,6 +60,9 @@ def test_a_handler_that_takes_30_seconds_timed_out_and_is_retried(eventgrid: Eve
     [attempt, _] = eventgrid.topic("orders").push_subscription("slow").attempts
     assert attempt.error is not None
     assert "the destination took 40 seconds" in attempt.error
+    # The timeline shows each answer when it came, in order.
+    delivered = [entry for entry in eventgrid.timeline if entry.operation == "deliver"]
+    assert [(entry.time, entry.status) for entry in delivered] == [(40, 0), (41, 200)]
 
 
 def test_a_handler_just_under_30_seconds_succeeds(eventgrid: EventGrid) -> None:
