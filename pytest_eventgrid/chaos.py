@@ -59,10 +59,14 @@ class Run:
     Attributes:
         effects: The side effects the scenario recorded, as a multiset.
         published: The id of every event published, in order.
-        acknowledged: How many times each event id was acknowledged.
-        unsettled: Events left available, delayed or locked at the end.
-        redeliveries: Events that came back after a release or a lost lock.
-        duplicates: Extra copies of acknowledged events that were delivered again.
+        acknowledged: How many times each event id was acknowledged (or, on a push
+            subscription, accepted by its destination).
+        unsettled: Events left available, delayed or locked at the end, or waiting for
+            a push (re)delivery.
+        redeliveries: Events that came back after a release or a lost lock, or were
+            pushed again after a failed attempt.
+        duplicates: Extra copies of acknowledged (or accepted) events that were
+            delivered again.
         timeline: The fake's timeline, as text.
 
     """
